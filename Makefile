@@ -1,0 +1,47 @@
+# `make run` serves the site with demo content; `make test` runs every check.
+# Both set everything up first, on a machine that only has Python 3.12.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export HOST ?= 127.0.0.1
+export PORT ?= 8000
+
+.PHONY: run test setup db stop-db lint bench clean
+
+$(VENV)/installed.stamp: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12) and "Python 3.12 is required (see .python-version)")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+db: $(VENV)/installed.stamp
+	$(PY) -m medspa.embedded_postgres start
+
+stop-db:
+	$(PY) -m medspa.embedded_postgres stop
+
+staticfiles/collected.stamp: $(VENV)/installed.stamp $(shell find static -type f 2>/dev/null)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	touch $@
+
+setup: db staticfiles/collected.stamp
+	$(PY) manage.py migrate --noinput --verbosity 0
+	$(PY) manage.py createcachetable
+	$(PY) manage.py load_demo_treatments
+	$(PY) manage.py load_demo_articles
+
+run: setup
+	@echo "medspa is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	exec $(VENV)/bin/gunicorn --config medspa/gunicorn.conf.py
+
+lint: $(VENV)/installed.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
+
+test: setup lint
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) staticfiles

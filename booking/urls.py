@@ -1,0 +1,14 @@
+from django.urls import path
+
+from booking import views
+
+app_name = "booking"
+urlpatterns = [
+    path("treatments/", views.TreatmentListView.as_view(), name="treatment-list"),
+    path(
+        "treatments/<slug:slug>/",
+        views.TreatmentDetailView.as_view(),
+        name="treatment-detail",
+    ),
+    path("book/", views.AppointmentRequestView.as_view(), name="request"),
+]

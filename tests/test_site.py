@@ -1,0 +1,65 @@
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_renders_layout_with_contact_links(client, settings):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert settings.CLINIC["name"] in html
+    assert f'href="tel:{settings.CLINIC["phone"]}"' in html
+    assert f'href="sms:{settings.CLINIC["sms"]}"' in html
+    assert 'href="#main"' in html  # skip link
+    assert "Request an appointment" in html
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in html
+
+
+def test_healthz_reports_ok_when_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_reports_503_when_database_fails(client, monkeypatch):
+    from django.db import OperationalError
+
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("database is down")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+def test_unknown_page_gets_custom_404_in_site_layout(client, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "We could not find that page" in html
+    assert settings.CLINIC["name"] in html
+
+
+def test_server_error_page_uses_site_layout(client, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    with override_settings(ROOT_URLCONF="tests.urls_failing"):
+        response = client.get("/boom/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_security_headers_on_every_response(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
