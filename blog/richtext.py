@@ -1,0 +1,131 @@
+"""Sanitize editor HTML and derive what article pages show from it."""
+
+import math
+import re
+from dataclasses import dataclass, field
+from html import escape
+from html.parser import HTMLParser
+
+import nh3
+from django.utils.text import Truncator, slugify
+
+ALLOWED_TAGS = {
+    "p", "br", "h2", "h3", "h4", "ul", "ol", "li", "a", "strong", "em", "b", "i",
+    "blockquote", "img", "figure", "figcaption", "hr", "table", "thead", "tbody",
+    "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+VOID_TAGS = {"br", "hr", "img"}
+INLINE_TAGS = {"a", "strong", "em", "b", "i"}
+TOC_LEVELS = {"h2", "h3"}
+# Ids the page layout already uses; a heading must never take one of them.
+RESERVED_IDS = {"main", "toc", "content", "references", "related", "book"}
+WORDS_PER_MINUTE = 200
+
+
+def sanitize(html: str) -> str:
+    """Keep only the allow-listed tags, attributes and URL schemes."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def is_safe_url(url: str) -> bool:
+    return bool(re.match(r"^https?://[^\s]+$", url))
+
+
+@dataclass
+class Rendered:
+    clean_html: str
+    html: str
+    text: str
+    toc: list[dict] = field(default_factory=list)
+    reading_minutes: int = 1
+    excerpt: str = ""
+
+
+class _Deriver(HTMLParser):
+    """Re-serialize sanitized HTML, giving headings ids and collecting text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.text: list[str] = []
+        self.toc: list[dict] = []
+        self.used_ids = set(RESERVED_IDS)
+        self._heading: tuple[str, int, list[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            # CSP allows only our own images; remote ones would show broken.
+            if not (attrs.get("src") or "").startswith("/"):
+                return
+            attrs["loading"] = "lazy"
+            attrs["decoding"] = "async"
+            attrs.setdefault("alt", "")
+        rendered = "".join(
+            f' {name}="{escape(value or "", quote=True)}"'
+            for name, value in attrs.items()
+        )
+        if tag in TOC_LEVELS:
+            # The id is filled in at the end tag, once the heading text is known.
+            self._heading = (tag, len(self.out), [])
+            self.out.append("")
+            return
+        self.out.append(f"<{tag}{rendered}>")
+
+    def handle_endtag(self, tag):
+        if tag in VOID_TAGS:
+            return
+        if tag not in INLINE_TAGS:
+            self.text.append(" ")
+        if tag in TOC_LEVELS and self._heading and self._heading[0] == tag:
+            _tag, index, parts = self._heading
+            title = " ".join("".join(parts).split())
+            anchor = self._unique_id(slugify(title) or "section")
+            self.out[index] = f'<{tag} id="{anchor}">'
+            self.toc.append({"id": anchor, "text": title, "level": int(tag[1])})
+            self._heading = None
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(escape(data, quote=False))
+        self.text.append(data)
+        if self._heading:
+            self._heading[2].append(data)
+
+    def _unique_id(self, base: str) -> str:
+        candidate, n = base, 2
+        while candidate in self.used_ids:
+            candidate, n = f"{base}-{n}", n + 1
+        self.used_ids.add(candidate)
+        return candidate
+
+
+def render(body: str) -> Rendered:
+    clean = sanitize(body or "")
+    deriver = _Deriver()
+    deriver.feed(clean)
+    deriver.close()
+    text = " ".join("".join(deriver.text).split())
+    words = len(text.split())
+    return Rendered(
+        clean_html=clean,
+        html="".join(deriver.out),
+        text=text,
+        toc=deriver.toc,
+        reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
+        excerpt=Truncator(text).chars(280),
+    )
