@@ -1,5 +1,6 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
@@ -208,3 +209,37 @@ class Article(models.Model):
                 safe_url = url if richtext.is_safe_url(url) else ""
                 refs.append({"label": label.strip(), "url": safe_url})
         return refs
+
+    def hero_srcset(self, ext: str = "webp") -> str:
+        return ", ".join(
+            f"{default_storage.url(name)} {width}w"
+            for width, name in self.hero_renditions.get(ext, [])
+        )
+
+    def hero_jpeg_srcset(self) -> str:
+        return self.hero_srcset("jpeg")
+
+    def hero_fallback_url(self) -> str:
+        jpegs = self.hero_renditions.get("jpeg") or []
+        return default_storage.url(jpegs[-1][1]) if jpegs else ""
+
+    def hero_size(self) -> tuple[int, int]:
+        """Return the largest rendition's size, for width/height attributes."""
+        jpegs = self.hero_renditions.get("jpeg") or []
+        if not jpegs:
+            return (0, 0)
+        width = jpegs[-1][0]
+        ratio = self.hero_renditions["height"] / self.hero_renditions["width"]
+        return (width, round(width * ratio))
+
+    def hero_width_px(self) -> int:
+        return self.hero_size()[0]
+
+    def hero_height_px(self) -> int:
+        return self.hero_size()[1]
+
+    def seo_title_or_title(self) -> str:
+        return self.seo_title or self.title
+
+    def seo_description_or_excerpt(self) -> str:
+        return self.seo_description or self.excerpt

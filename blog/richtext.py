@@ -25,7 +25,10 @@ VOID_TAGS = {"br", "hr", "img"}
 INLINE_TAGS = {"a", "strong", "em", "b", "i"}
 TOC_LEVELS = {"h2", "h3"}
 # Ids the page layout already uses; a heading must never take one of them.
-RESERVED_IDS = {"main", "toc", "content", "references", "related", "book"}
+RESERVED_IDS = {
+    "main", "toc", "toc-title", "references-title", "related-title", "book-title",
+    "footer-visit", "footer-hours", "footer-privacy", "search-title",
+}  # fmt: skip
 WORDS_PER_MINUTE = 200
 
 
@@ -119,7 +122,10 @@ def render(body: str) -> Rendered:
     deriver = _Deriver()
     deriver.feed(clean)
     deriver.close()
-    text = " ".join("".join(deriver.text).split())
+    # Search highlighting uses these private-use characters as markers.
+    text = " ".join("".join(deriver.text).split()).translate(
+        {0xE000: None, 0xE001: None}
+    )
     words = len(text.split())
     return Rendered(
         clean_html=clean,

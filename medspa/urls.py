@@ -1,14 +1,24 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from blog.sitemaps import sitemaps
 from medspa import views
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "robots.txt",
+        TemplateView.as_view(
+            template_name="blog/robots.txt", content_type="text/plain"
+        ),
+        name="robots",
+    ),
     path("", include("booking.urls")),
     path("", include("blog.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,0 +1,112 @@
+import json
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from blog import search
+from blog.models import Article
+
+register = template.Library()
+
+DAY_NAMES = [
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+]  # fmt: skip
+# What django.utils.html.json_script escapes, so JSON cannot close the <script>.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.inclusion_tag("blog/includes/latest_list.html")
+def latest_articles(count: int = 3):
+    return {"articles": Article.objects.published().for_listing()[:count]}
+
+
+@register.filter
+def highlight(headline: str) -> SafeString:
+    return search.highlight(headline or "")
+
+
+def _ld_json(data: dict, nonce: str) -> SafeString:
+    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    return format_html(
+        '<script type="application/ld+json" nonce="{}">{}</script>',
+        nonce,
+        mark_safe(payload),  # noqa: S308 - escaped above exactly as json_script does
+    )
+
+
+def _origin(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@register.simple_tag(takes_context=True)
+def clinic_jsonld(context) -> SafeString:
+    """Describe the clinic as a schema.org MedicalBusiness, from settings.CLINIC."""
+    clinic = settings.CLINIC
+    request = context["request"]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalBusiness",
+        "name": clinic["name"],
+        "url": _origin(request) + reverse("home"),
+        "telephone": clinic["phone"],
+        "email": clinic["email"],
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": clinic["street"],
+            "addressLocality": clinic["city"],
+            "addressRegion": clinic["region"],
+            "postalCode": clinic["postal_code"],
+            "addressCountry": clinic["country"],
+        },
+        "openingHoursSpecification": [
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": DAY_NAMES[day],
+                "opens": opens,
+                "closes": closes,
+            }
+            for day, (opens, closes) in sorted(clinic["hours"].items())
+        ],
+    }
+    return _ld_json(data, str(context.get("csp_nonce", "")))
+
+
+@register.simple_tag(takes_context=True)
+def article_jsonld(context, article: Article) -> SafeString:
+    request = context["request"]
+    origin = _origin(request)
+    url = origin + article.get_absolute_url()
+    author = {"@type": "Person", "name": article.author_name}
+    main = {
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.seo_description_or_excerpt(),
+        "author": author,
+        "datePublished": article.published_at.isoformat()
+        if article.published_at
+        else None,
+        "dateModified": article.updated_at.isoformat(),
+        "publisher": {"@type": "MedicalBusiness", "name": settings.CLINIC["name"]},
+        "mainEntityOfPage": url,
+    }
+    if article.hero_renditions:
+        main["image"] = origin + article.hero_fallback_url()
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "url": url,
+        "name": article.title,
+        "about": [category.name for category in article.categories.all()],
+        "datePublished": main["datePublished"],
+        "dateModified": main["dateModified"],
+        "author": author,
+        "mainEntity": main,
+    }
+    if article.reviewer_name:
+        data["reviewedBy"] = {"@type": "Person", "name": article.reviewer_name}
+    if article.last_reviewed_on:
+        data["lastReviewed"] = article.last_reviewed_on.isoformat()
+    return _ld_json(data, str(context.get("csp_nonce", "")))
