@@ -43,5 +43,10 @@ lint: $(VENV)/installed.stamp
 test: setup lint
 	$(VENV)/bin/pytest
 
+# Production-mode gunicorn on a scaled copy of the data, driven by wrk (bench/run.py).
+bench: $(VENV)/installed.stamp
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) staticfiles

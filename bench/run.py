@@ -1,0 +1,352 @@
+"""`make bench`: the site as production runs it, on a scaled data set, under wrk.
+
+1. A separate database (medspa_bench) on the embedded PostgreSQL, recreated, migrated
+   and filled by bench/generate.py, so development data is never touched.
+2. collectstatic with the production (manifest) storage.
+3. bench/measure.py (a Django process) counts SQL queries and HTML sizes per page and
+   copies the article HTML into STATIC_ROOT: the ceiling, a static file of the same
+   size served by the same gunicorn and WhiteNoise.
+4. gunicorn with medspa/gunicorn.conf.py, DJANGO_DEBUG=0, then wrk per page with 32
+   connections for BENCH_SECONDS each; the ceiling is measured first and last.
+5. The table is printed and written to bench/results.md.
+
+wrk talks plain HTTP to 127.0.0.1 and sends `X-Forwarded-Proto: https`, exactly what
+the TLS-terminating proxy in front of production sends. So SECURE_SSL_REDIRECT stays
+on and the requests take production's path: HSTS, secure cookies, and CSRF's
+Referer/Origin check on the booking POST.
+"""
+
+import datetime
+import gzip
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / "data"  # git-ignored: logs, request bodies
+PY = sys.executable
+DB_NAME = os.environ.get("BENCH_DB_NAME", "medspa_bench")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
+FORWARDED = "X-Forwarded-Proto: https"
+
+TARGET_RATIO = 0.3
+TARGET_P99_MS = 50
+TARGET_QUERIES = 4
+TARGET_POST_P99_MS = 500
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def log(message: str) -> None:
+    say(f"[bench {time.strftime('%H:%M:%S')}] {message}")
+
+
+def run(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, env=env, check=True, **kwargs)
+
+
+def bench_database_url() -> str:
+    """Start the embedded server and return a URL for a fresh bench database."""
+    dev_url = subprocess.run(
+        [PY, "-m", "medspa.embedded_postgres", "url"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    parts = urlsplit(dev_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        # Recreated on every run so each run measures the same data set.
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": f"{mem_kb / 1024 / 1024:.0f} GiB",
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "wrk": (wrk.stdout or wrk.stderr).split("[")[0].strip(),
+    }
+
+
+def wait_until_up(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited ({server.returncode}); see {WORK}/gunicorn.log")
+        try:
+            request = urllib.request.Request(
+                base + "/healthz", headers={"X-Forwarded-Proto": "https"}
+            )
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    sys.exit("gunicorn did not answer /healthz within 60 s")
+
+
+def wrk(url: str, *, seconds: int, script: str = "get.lua", args=()) -> dict:
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-H",
+        FORWARDED,
+        "-s",
+        str(BENCH / script),
+        url,
+    ]
+    if args:
+        command += ["--", *args]
+    output = subprocess.run(
+        command, cwd=WORK, check=True, capture_output=True, text=True
+    ).stdout
+    line = next(x for x in output.splitlines() if x.startswith("BENCH_JSON "))
+    result = json.loads(line.removeprefix("BENCH_JSON "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = sum(v for k, v in result.items() if k.startswith("errors_"))
+    return result
+
+
+def load(base: str, path: str, **kwargs) -> dict:
+    # A short warm-up first: every worker opens its database connection and fills
+    # its template cache, as it would long before real traffic peaks.
+    wrk(base + path, seconds=2, **kwargs)
+    return wrk(base + path, seconds=SECONDS, **kwargs)
+
+
+def ms(microseconds: float) -> str:
+    return f"{microseconds / 1000:.1f}"
+
+
+def kb(size: int | None) -> str:
+    return "–" if size is None else f"{size / 1024:.1f}"
+
+
+def table(rows: list[dict], ceiling_rps: float) -> str:
+    lines = [
+        "| page | path | req/s | p50 ms | p99 ms | × ceiling | SQL queries | "
+        "HTML KB | gzip KB | errors |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        load_ = row.get("load")
+        queries = row.get("queries")
+        if queries is not None and row.get("queries_cold") not in (None, queries):
+            queries = f"{queries} ({row['queries_cold']} cold)"
+        lines.append(
+            "| {name} | `{path}` | {rps} | {p50} | {p99} | {ratio} | {q} | {html} | "
+            "{gz} | {err} |".format(
+                name=row["name"],
+                path=row["path"],
+                rps=f"{load_['rps']:.0f}" if load_ else "–",
+                p50=ms(load_["p50_us"]) if load_ else "–",
+                p99=ms(load_["p99_us"]) if load_ else "–",
+                ratio=f"{load_['rps'] / ceiling_rps:.2f}" if load_ else "–",
+                q="–" if queries is None else queries,
+                html=kb(row.get("html_bytes")),
+                gz=kb(row.get("gzip_bytes")),
+                err=load_["errors"] if load_ else row.get("note", "–"),
+            )
+        )
+    return "\n".join(lines)
+
+
+def verdicts(rows: list[dict], ceiling_rps: float) -> list[str]:
+    by_name = {row["name"]: row for row in rows}
+    out = []
+    article = by_name.get("article detail")
+    if article and article.get("load"):
+        ratio = article["load"]["rps"] / ceiling_rps
+        p99 = article["load"]["p99_us"] / 1000
+        out.append(
+            f"- article detail ≥ {TARGET_RATIO}× ceiling: {ratio:.2f}× "
+            f"{'MET' if ratio >= TARGET_RATIO else 'MISSED'}"
+        )
+        out.append(
+            f"- article detail p99 < {TARGET_P99_MS} ms: {p99:.1f} ms "
+            f"{'MET' if p99 < TARGET_P99_MS else 'MISSED'}"
+        )
+        queries = article.get("queries")
+        met = queries is not None and queries <= TARGET_QUERIES
+        out.append(
+            f"- article detail ≤ {TARGET_QUERIES} SQL queries: {queries} "
+            f"{'MET' if met else 'MISSED'}"
+        )
+    post = by_name.get("booking POST")
+    if post and post.get("load"):
+        p99 = post["load"]["p99_us"] / 1000
+        out.append(
+            f"- booking POST p99 < {TARGET_POST_P99_MS} ms: {p99:.1f} ms "
+            f"{'MET' if p99 < TARGET_POST_P99_MS else 'MISSED'}"
+        )
+        out.append(f"- booking POST, every acknowledged request stored: {post['note']}")
+    return out
+
+
+def write_results(report: str) -> None:
+    results = BENCH / "results.md"
+    marker = "\n## Run "
+    earlier = ""
+    if results.exists():
+        text = results.read_text()
+        if marker in text:
+            runs = text[text.index(marker) :].split(marker)[1:]
+            earlier = "".join(marker + r for r in runs[:9])
+    preamble = (
+        "# Benchmark results\n\n"
+        "Written by `make bench` (bench/run.py); the newest run first. "
+        "Each page is driven by wrk for a fixed time with the stated connections; "
+        "the ceiling is a static file of the same size as the article HTML served "
+        "by the same gunicorn and WhiteNoise in the same run. SQL queries are "
+        "counted per view (warm cache; cold in parentheses when different); "
+        "gzip is the HTML compressed at level 6.\n"
+    )
+    results.write_text(preamble + "\n" + report.rstrip() + "\n" + earlier)
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk (make bench does this)")
+    WORK.mkdir(exist_ok=True)
+    started = time.monotonic()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        # The production task worker is its own service; mail is not benchmarked.
+        "RUN_TASK_WORKER": "0",
+        # The TLS proxy in front of production keeps the access log.
+        "GUNICORN_ACCESS_LOG": os.environ.get("GUNICORN_ACCESS_LOG", ""),
+    }
+    log(f"fresh database {DB_NAME} on the embedded PostgreSQL")
+    env["DATABASE_URL"] = bench_database_url()
+    run(PY, "manage.py", "migrate", "--noinput", "--verbosity", "0", env=env)
+    run(PY, "manage.py", "createcachetable", env=env)
+    log("scaled data set (bench/generate.py)")
+    run(PY, "bench/generate.py", env=env)
+    log("collectstatic with the production manifest storage")
+    run(PY, "manage.py", "collectstatic", "--noinput", "--verbosity", "0", env=env)
+    log("SQL queries and HTML size per page (bench/measure.py)")
+    measured = json.loads(
+        run(PY, "bench/measure.py", env=env, capture_output=True, text=True).stdout
+    )
+    rows = measured["pages"]
+
+    workers = env.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) * 2 + 1)
+    log(f"gunicorn on {base} ({workers} workers)")
+    with open(WORK / "gunicorn.log", "w") as gunicorn_log:
+        server = subprocess.Popen(
+            [str(Path(PY).parent / "gunicorn"), "--config", "medspa/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=gunicorn_log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(base, server)
+        ceiling_path = measured["ceiling"]["path"]
+        log(f"ceiling {ceiling_path} ({measured['ceiling']['bytes']} bytes)")
+        ceilings = [load(base, ceiling_path)]
+        for row in rows:
+            if row["status"] != 200:
+                row["note"] = f"HTTP {row['status']}"
+                continue
+            log(f"{row['name']} {row['path']}")
+            row["load"] = load(base, row["path"])
+        log("ceiling again")
+        ceilings.append(load(base, ceiling_path))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    ceiling_rps = sum(c["rps"] for c in ceilings) / len(ceilings)
+    ceiling_row = {
+        "name": "ceiling (static, same size)",
+        "path": ceiling_path,
+        "load": {
+            "rps": ceiling_rps,
+            "p50_us": max(c["p50_us"] for c in ceilings),
+            "p99_us": max(c["p99_us"] for c in ceilings),
+            "errors": sum(c["errors"] for c in ceilings),
+        },
+        "html_bytes": measured["ceiling"]["bytes"],
+        "gzip_bytes": len(
+            gzip.compress(
+                (ROOT / "staticfiles" / measured["ceiling"]["file"]).read_bytes(), 6
+            )
+        ),
+    }
+    info = machine()
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = "\n".join(
+        [
+            f"## Run {now}",
+            "",
+            f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, "
+            f"Linux {info['kernel']}, Python {info['python']}, {info['wrk']}. "
+            f"gunicorn: {workers} sync workers (medspa/gunicorn.conf.py), "
+            f"DJANGO_DEBUG=0, WhiteNoise; wrk -t{WRK_THREADS} -c{CONNECTIONS} "
+            f"-d{SECONDS}s per page after a 2 s warm-up, on the same machine. "
+            f"Data: {measured['data']}. "
+            f"Ceiling runs: {', '.join(f'{c["rps"]:.0f}' for c in ceilings)} req/s.",
+            "",
+            table([ceiling_row, *rows], ceiling_rps),
+            "",
+            *verdicts(rows, ceiling_rps),
+            "",
+            f"Whole run: {time.monotonic() - started:.0f} s.",
+        ]
+    )
+    say("\n" + report)
+    write_results(report)
+    log(f"written to {BENCH / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()
