@@ -17,6 +17,14 @@ RENDITION_DIR = "articles/renditions"
 
 
 def validate_hero_image(file) -> None:
+    _validate(file, MIN_WIDTH, MIN_HEIGHT)
+
+
+def validate_body_image(file) -> None:
+    _validate(file, 200, 100)
+
+
+def _validate(file, min_width: int, min_height: int) -> None:
     if file.size > MAX_BYTES:
         raise ValidationError(
             _("The image is larger than %(mb)s MB."),
@@ -44,11 +52,11 @@ def validate_hero_image(file) -> None:
         raise ValidationError(
             _("Upload a JPEG, PNG or WebP image."), code="invalid_type"
         )
-    if width < MIN_WIDTH or height < MIN_HEIGHT:
+    if width < min_width or height < min_height:
         raise ValidationError(
             _("The image must be at least %(w)s×%(h)s pixels."),
             code="too_small",
-            params={"w": MIN_WIDTH, "h": MIN_HEIGHT},
+            params={"w": min_width, "h": min_height},
         )
 
 

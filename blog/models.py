@@ -1,5 +1,6 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models.functions import Now
@@ -182,6 +183,17 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("blog:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {
+                    "hero_alt": _(
+                        "Describe the hero image for readers who cannot see it."
+                    )
+                },
+                code="alt_required",
+            )
+
     def is_public(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED
@@ -243,3 +255,27 @@ class Article(models.Model):
 
     def seo_description_or_excerpt(self) -> str:
         return self.seo_description or self.excerpt
+
+
+class BodyImage(models.Model):
+    """An image uploaded for use inside article bodies (the editor's image button)."""
+
+    image = models.ImageField(
+        _("image"),
+        upload_to="articles/body/",
+        width_field="width",
+        height_field="height",
+        validators=[images.validate_body_image],
+    )
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    alt_text = models.CharField(_("alt text"), max_length=200)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("body image")
+        verbose_name_plural = _("body images")
+
+    def __str__(self) -> str:
+        return self.alt_text
