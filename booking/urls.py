@@ -10,5 +10,6 @@ urlpatterns = [
         views.TreatmentDetailView.as_view(),
         name="treatment-detail",
     ),
-    path("book/", views.AppointmentRequestView.as_view(), name="request"),
+    path("book/", views.AppointmentRequestCreateView.as_view(), name="request"),
+    path("book/done/", views.AppointmentRequestDoneView.as_view(), name="request-done"),
 ]

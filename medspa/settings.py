@@ -248,3 +248,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- Booking ----------------------------------------------------------------
+# Absolute base for links in emails (the worker has no request to build them from).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+BOOKING_RETENTION_DAYS = env.int("BOOKING_RETENTION_DAYS", default=365)
+BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=5)
+BOOKING_RATE_LIMIT_WINDOW = env.int("BOOKING_RATE_LIMIT_WINDOW", default=600)
+BOOKING_MIN_FILL_SECONDS = env.int("BOOKING_MIN_FILL_SECONDS", default=3)
+BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=183)
+BOOKING_EMAIL_MAX_ATTEMPTS = env.int("BOOKING_EMAIL_MAX_ATTEMPTS", default=10)
+BOOKING_EMAIL_RETRY_SECONDS = env.int("BOOKING_EMAIL_RETRY_SECONDS", default=60)
+# Proxies in front of gunicorn that append to X-Forwarded-For; 0 trusts none of it.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)

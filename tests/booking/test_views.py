@@ -1,0 +1,355 @@
+import datetime
+import uuid
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import AppointmentRequest, AuditEntry
+from booking.views import SESSION_KEY
+from tests.booking.factories import (
+    AppointmentRequestFactory,
+    TreatmentFactory,
+    form_data,
+    next_open_day,
+    started_stamp,
+)
+
+pytestmark = pytest.mark.django_db
+BOOK = "/book/"
+
+
+def post(client, **overrides):
+    return client.post(BOOK, form_data(**overrides))
+
+
+def errors(response) -> dict:
+    return response.context["form"].errors
+
+
+def test_form_renders_with_fast_fill_attributes(client, treatment):
+    response = client.get(BOOK, {"treatment": "botox", "article": "botox-vs-dysport"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Request an appointment</h1>" in html
+    assert 'autocomplete="given-name"' in html
+    assert 'autocomplete="family-name"' in html
+    assert 'type="email"' in html and 'autocomplete="email"' in html
+    assert 'type="tel"' in html and 'inputmode="tel"' in html
+    assert 'type="date"' in html
+    assert '<option value="botox" selected>' in html
+    assert "Not sure yet — consultation" in html
+    assert 'name="article" value="botox-vs-dysport"' in html
+    assert 'name="token"' in html and 'name="started"' in html
+    assert 'class="hp" aria-hidden="true"' in html
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_valid_request_is_stored_and_redirects_to_confirmation(
+    client, treatment, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = post(client, treatment=treatment)
+    assert response.status_code == 302
+    assert response.url == reverse("booking:request-done")
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.phone == "+12175440123"
+    assert appointment_request.treatment == treatment
+    assert appointment_request.status == AppointmentRequest.Status.NEW
+    assert appointment_request.reference.startswith("MS-")
+    assert len(callbacks) == 1  # the email task, queued after commit
+    assert AuditEntry.objects.filter(action="created").count() == 1
+    # No patient data in the redirect URL.
+    assert "Maria" not in response.url and "555" not in response.url
+
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert appointment_request.reference in page.content.decode()
+    assert "no-store" in page.headers["Cache-Control"]
+
+
+def test_consultation_request_needs_no_treatment(client):
+    response = post(client, treatment=None)
+    assert response.status_code == 302
+    assert AppointmentRequest.objects.get().treatment is None
+
+
+def test_confirmation_page_is_404_without_the_session(client, treatment):
+    AppointmentRequestFactory(reference="MS-ABCDE")
+    assert client.get(reverse("booking:request-done")).status_code == 404
+    assert client.get("/book/done/MS-ABCDE/").status_code == 404
+
+
+def test_confirmation_is_only_for_the_browser_that_submitted(client, treatment):
+    from django.test import Client
+
+    post(client, treatment=treatment)
+    stranger = Client()
+    assert stranger.get(reverse("booking:request-done")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("first_name", "", "required"),
+        ("last_name", "", "required"),
+        ("email", "", "required"),
+        ("email", "not-an-email", "invalid"),
+        ("email", "a@b.c\r\nBcc: victim@example.com", "invalid"),
+        ("phone", "", "required"),
+        ("phone", "12", "invalid_phone"),
+        ("phone", "call me maybe", "invalid_phone"),
+        ("phone", "+1 217 544 012345678", "invalid_phone"),
+        ("preferred_date", "", "required"),
+        ("preferred_date", "31/02/2026", "invalid"),
+        ("preferred_date", "2026-02-30", "invalid"),
+        ("preferred_time", "midnight", "invalid_choice"),
+        ("patient_type", "", "required"),
+        ("contact_method", "pigeon", "invalid_choice"),
+        ("treatment", "no-such-treatment", "invalid_choice"),
+        ("consent", "", "required"),
+        ("first_name", "x" * 20_000, "max_length"),
+        ("last_name", "x" * 101, "max_length"),
+        ("email", "a" * 250 + "@example.com", "max_length"),
+        ("message", "x" * 20_000, "max_length"),
+        ("first_name", "Ada\x00", "null_characters_not_allowed"),
+        ("message", "hello\x00world", "null_characters_not_allowed"),
+    ],
+)
+def test_each_rule_gives_a_clear_error_and_keeps_the_input(client, field, value, code):
+    response = post(client, **{field: value})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert code in [error.code for error in form.errors.as_data()[field]]
+    assert not AppointmentRequest.objects.exists()
+    html = response.content.decode()
+    assert 'id="error-summary"' in html
+    assert f'href="#id_{field}"' in html
+    if field != "last_name":
+        assert 'value="García"' in html  # what the patient typed is kept
+
+
+def test_past_date_is_refused(client):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = post(client, preferred_date=yesterday.isoformat())
+    assert errors(response)["preferred_date"] == ["Choose today or a later date."]
+
+
+def test_date_beyond_six_months_is_refused(client):
+    too_far = timezone.localdate() + datetime.timedelta(days=200)
+    response = post(client, preferred_date=too_far.isoformat())
+    assert "up to 6 months ahead" in errors(response)["preferred_date"][0]
+
+
+def test_closed_day_is_refused(client):
+    sunday = next_open_day() + datetime.timedelta(days=5)
+    assert sunday.weekday() == 6
+    response = post(client, preferred_date=sunday.isoformat())
+    assert errors(response)["preferred_date"] == [
+        "The clinic is closed on Sunday; choose another day."
+    ]
+
+
+def test_evening_on_saturday_is_refused(client):
+    saturday = next_open_day() + datetime.timedelta(days=4)
+    response = post(
+        client, preferred_date=saturday.isoformat(), preferred_time="evening"
+    )
+    assert "open 09:00–14:00" in errors(response)["preferred_time"][0]
+
+
+def test_phone_numbers_are_normalized_to_e164(client):
+    post(client, phone="+44 20 7946 0958")
+    assert AppointmentRequest.objects.get().phone == "+442079460958"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "Robert'); DROP TABLE booking_appointmentrequest;--",
+        "' OR 1=1--",
+        '=HYPERLINK("http://evil.example")',
+        "Zoë 😀 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+        "מרים כהן",
+        "مريم",
+        "e\u0301\u0301 combining",
+    ],
+)
+def test_hostile_text_is_stored_exactly_and_rendered_escaped(
+    client, admin_client, hostile
+):
+    response = post(client, first_name=hostile, last_name=hostile, message=hostile)
+    assert response.status_code == 302
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.first_name == hostile
+    assert appointment_request.message == hostile
+
+    admin_page = admin_client.get(
+        reverse(
+            "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
+        )
+    )
+    listing = admin_client.get(reverse("admin:booking_appointmentrequest_changelist"))
+    for page in (admin_page, listing):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "<script>alert(1)</script>" not in html
+        assert "<img src=x" not in html
+
+
+def test_hostile_text_in_an_invalid_form_is_echoed_escaped(client):
+    response = post(client, first_name="<script>alert(1)</script>", email="bad")
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_extra_fields_are_ignored(client):
+    post(client, status="scheduled", staff_notes="hacked", reference="MS-AAAAA")
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.status == AppointmentRequest.Status.NEW
+    assert appointment_request.staff_notes == ""
+    assert appointment_request.reference != "MS-AAAAA"
+
+
+def test_same_token_twice_creates_one_request_and_same_confirmation(client):
+    data = form_data()
+    first = client.post(BOOK, data)
+    second = client.post(BOOK, data)
+    assert first.status_code == second.status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+    assert client.session[SESSION_KEY] == AppointmentRequest.objects.get().pk
+
+
+def test_back_and_resubmit_with_new_token_creates_one_request(client):
+    post(client)
+    post(client)  # a fresh form render has a fresh token, same details
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_honeypot_gets_a_polite_refusal_and_stores_nothing(client, mailoutbox):
+    response = post(client, leave_blank="http://spam.example")
+    assert response.status_code == 200
+    assert "could not take this request online" in response.content.decode()
+    assert not AppointmentRequest.objects.exists()
+
+
+def test_too_fast_submit_is_asked_to_confirm_and_a_human_gets_through(client):
+    data = form_data(started=started_stamp(seconds_ago=1))
+    response = client.post(BOOK, data)
+    assert response.status_code == 200
+    assert "press “Send request” again" in response.content.decode()
+    assert not AppointmentRequest.objects.exists()
+    # The human presses Send again a few seconds later, with the refreshed form.
+    data["started"] = response.context["form"].data["started"]
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=10)):
+        assert client.post(BOOK, data).status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_forged_render_stamp_counts_as_too_fast(client):
+    response = post(client, started="1234:forged")
+    assert response.status_code == 200
+    assert not AppointmentRequest.objects.exists()
+
+
+def test_rate_limit_refuses_the_sixth_request_from_one_ip(client, settings):
+    settings.BOOKING_RATE_LIMIT = 5
+    for n in range(5):
+        assert post(client, email=f"p{n}@example.com").status_code == 302
+    response = post(client, email="p6@example.com")
+    assert response.status_code == 429
+    assert AppointmentRequest.objects.count() == 5
+    # Another client is unaffected, and the window passes.
+    other = client.post(
+        BOOK, form_data(email="other@example.com"), REMOTE_ADDR="203.0.113.9"
+    )
+    assert other.status_code == 302
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=11)):
+        assert post(client, email="later@example.com").status_code == 302
+
+
+def test_rate_limit_uses_forwarded_address_only_behind_trusted_proxy(client, settings):
+    settings.BOOKING_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    headers = {"HTTP_X_FORWARDED_FOR": "198.51.100.1"}
+    assert (
+        client.post(BOOK, form_data(email="a@example.com"), **headers).status_code
+        == 302
+    )
+    assert (
+        client.post(BOOK, form_data(email="b@example.com"), **headers).status_code
+        == 429
+    )
+    headers = {"HTTP_X_FORWARDED_FOR": "198.51.100.2"}
+    assert (
+        client.post(BOOK, form_data(email="c@example.com"), **headers).status_code
+        == 302
+    )
+
+
+def test_csrf_is_enforced(treatment):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    response = csrf_client.post(BOOK, form_data())
+    assert response.status_code == 403
+    assert not AppointmentRequest.objects.exists()
+
+
+def test_article_slug_is_validated_and_unknown_is_ignored(client):
+    from blog.models import Article
+
+    article = Article.objects.create(
+        title="Botox or Dysport?",
+        slug="botox-vs-dysport",
+        author_name="Staff",
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    post(client, article="botox-vs-dysport", email="one@example.com")
+    post(client, article="no-such-article", email="two@example.com")
+    assert AppointmentRequest.objects.get(email="one@example.com").source_article == (
+        article
+    )
+    assert (
+        AppointmentRequest.objects.get(email="two@example.com").source_article is None
+    )
+
+
+def test_source_page_comes_from_same_origin_referer_without_query(client, treatment):
+    response = client.get(
+        BOOK, HTTP_REFERER="http://testserver/treatments/botox/?email=x@example.com"
+    )
+    assert 'name="source" value="/treatments/botox/"' in response.content.decode()
+    foreign = client.get(BOOK, HTTP_REFERER="https://evil.example/page/")
+    assert 'name="source" value="/' not in foreign.content.decode()
+    post(client, source="/treatments/botox/?name=Maria")
+    assert AppointmentRequest.objects.get().source_path == "/treatments/botox/"
+
+
+def test_source_path_rejects_non_paths(client):
+    post(client, source="javascript:alert(1)")
+    assert AppointmentRequest.objects.get().source_path == ""
+
+
+def test_only_active_treatments_are_offered(client):
+    TreatmentFactory(slug="retired", name="Retired", is_active=False)
+    response = client.post(BOOK, {**form_data(), "treatment": "retired"})
+    assert "treatment" in errors(response)
+
+
+def test_booking_form_query_count_does_not_grow(client, django_assert_max_num_queries):
+    for n in range(20):
+        TreatmentFactory(slug=f"t-{n}", name=f"T {n}")
+    with django_assert_max_num_queries(4):
+        client.get(BOOK)
+
+
+def test_new_form_token_each_render(client):
+    first = client.get(BOOK).context["form"].initial["token"]
+    second = client.get(BOOK).context["form"].initial["token"]
+    assert isinstance(first, uuid.UUID) and first != second
