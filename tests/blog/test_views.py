@@ -1,0 +1,275 @@
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from blog.models import Article
+from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def public_surfaces(category):
+    return [
+        reverse("home"),
+        reverse("blog:index"),
+        reverse("blog:category", kwargs={"slug": category.slug}),
+        reverse("blog:search") + "?q=wrinkle",
+        reverse("blog:feed"),
+        reverse("sitemap"),
+    ]
+
+
+def test_only_published_articles_appear_on_every_public_surface(
+    client, visibility_set, category
+):
+    published = visibility_set["published"]
+    for url in public_surfaces(category):
+        body = client.get(url).content.decode()
+        assert published.get_absolute_url() in body, url
+        for hidden in ("draft", "scheduled"):
+            assert visibility_set[hidden].get_absolute_url() not in body, (url, hidden)
+            assert visibility_set[hidden].title not in body, (url, hidden)
+
+
+def test_draft_and_scheduled_detail_pages_are_404_for_the_public(
+    client, visibility_set
+):
+    assert client.get(visibility_set["published"].get_absolute_url()).status_code == 200
+    assert client.get(visibility_set["draft"].get_absolute_url()).status_code == 404
+    assert client.get(visibility_set["scheduled"].get_absolute_url()).status_code == 404
+
+
+def test_scheduled_article_goes_public_when_its_time_comes(client, visibility_set):
+    scheduled = visibility_set["scheduled"]
+    Article.objects.filter(pk=scheduled.pk).update(
+        published_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert client.get(scheduled.get_absolute_url()).status_code == 200
+    assert scheduled.title in client.get(reverse("blog:index")).content.decode()
+    assert (
+        scheduled.get_absolute_url() in client.get(reverse("sitemap")).content.decode()
+    )
+
+
+def test_staff_can_preview_drafts(admin_client, visibility_set):
+    response = admin_client.get(visibility_set["draft"].get_absolute_url())
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Staff preview" in body
+    assert '<meta name="robots" content="noindex">' in body
+    assert "MedicalWebPage" not in body
+
+
+def test_list_shows_cards_newest_first_and_paginates_by_twelve(client):
+    for days in range(14):
+        ArticleFactory(
+            title=f"Day {days} article",
+            published_at=timezone.now() - timedelta(days=days + 1),
+        )
+    first = client.get(reverse("blog:index"))
+    titles = [a.title for a in first.context["article_list"]]
+    assert len(titles) == 12
+    assert titles[0] == "Day 0 article"
+    body = first.content.decode()
+    assert "Read more" in body and "min read" in body
+    second = client.get(reverse("blog:index") + "?page=2")
+    assert len(second.context["article_list"]) == 2
+    assert "?page=2" in second.content.decode()  # canonical keeps the page
+
+
+def test_detail_page_shows_article_parts(client, category, treatment):
+    article = ArticleFactory(
+        with_hero=True,
+        treatment=treatment,
+        categories=[category],
+        body="<h2>A</h2><p>x</p><h2>B</h2><p>y</p><h3>C</h3><p>z</p>",
+        references="FDA label | https://www.fda.gov/label",
+    )
+    related = ArticleFactory(categories=[category])
+    response = client.get(article.get_absolute_url())
+    body = response.content.decode()
+    assert "<h1>" + article.title + "</h1>" in body
+    assert "Medically reviewed by <strong>Dana Reyes, MD</strong>" in body
+    assert 'type="image/webp"' in body and 'width="1200" height="675"' in body
+    assert 'alt="A calm abstract picture"' in body
+    assert 'fetchpriority="high"' in body  # the hero is above the fold
+    assert 'class="toc' in body and 'href="#a"' in body
+    assert "Educational, not medical advice" in body
+    assert 'href="https://www.fda.gov/label"' in body
+    assert related.get_absolute_url() in body
+    book = reverse("booking:request") + f"?treatment=botox&amp;article={article.slug}"
+    assert book in body
+    assert '"@type": "MedicalWebPage"' in body and '"reviewedBy"' in body
+    assert '<meta property="og:type" content="article">' in body
+    assert (
+        f'<link rel="canonical" href="http://testserver{article.get_absolute_url()}">'
+        in body
+    )
+
+
+def test_toc_only_with_three_headings(client):
+    article = ArticleFactory(body="<h2>A</h2><p>x</p><h2>B</h2>")
+    assert 'class="toc' not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_book_link_without_treatment_carries_only_the_article(client):
+    article = ArticleFactory(treatment=None)
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="{reverse("booking:request")}?article={article.slug}"' in body
+
+
+def test_related_articles_prefer_the_same_category(client):
+    mine, other = CategoryFactory(), CategoryFactory()
+    article = ArticleFactory(categories=[mine])
+    same = ArticleFactory(
+        categories=[mine], published_at=timezone.now() - timedelta(days=30)
+    )
+    newer_other = [ArticleFactory(categories=[other]) for _ in range(3)]
+    related = list(client.get(article.get_absolute_url()).context["related"])
+    assert related[0] == same
+    assert len(related) == 3 and article not in related
+    assert set(related[1:]) <= set(newer_other)
+
+
+def test_json_ld_cannot_break_out_of_its_script(client):
+    article = ArticleFactory(title="</script><script>alert(1)</script>")
+    body = client.get(article.get_absolute_url()).content.decode()
+    assert "</script><script>alert(1)" not in body
+    assert "\\u003C/script\\u003E" in body
+
+
+def test_every_page_has_seo_tags_and_clinic_json_ld(client, visibility_set, category):
+    for url in public_surfaces(category)[:4]:
+        body = client.get(url).content.decode()
+        assert "<title>" in body and '<meta name="description"' in body
+        assert '<link rel="canonical"' in body and 'property="og:title"' in body
+        assert 'name="twitter:card"' in body
+        assert '"@type": "MedicalBusiness"' in body and '"telephone"' in body
+        assert '<script type="application/ld+json" nonce="' in body
+
+
+def test_unknown_category_is_404(client):
+    assert (
+        client.get(reverse("blog:category", kwargs={"slug": "nope"})).status_code == 404
+    )
+
+
+def test_search_ranks_title_matches_above_body_matches(client):
+    body_hit = ArticleFactory(
+        title="Caring for skin", body="<p>About dysport once.</p>"
+    )
+    title_hit = ArticleFactory(title="Dysport explained", body="<p>Dysport facts.</p>")
+    ArticleFactory(title="Unrelated", body="<p>Sunscreen.</p>")
+    response = client.get(reverse("blog:search"), {"q": "dysport"})
+    assert list(response.context["article_list"]) == [title_hit, body_hit]
+
+
+def test_search_highlights_matches_and_escapes_everything_else(client):
+    # The text an editor typed, shown literally on the article page.
+    ArticleFactory(
+        title="Safe",
+        body="<p>neuromodulator facts &lt;img src=x onerror=alert(1)&gt; x</p>",
+    )
+    body = client.get(reverse("blog:search"), {"q": "neuromodulator"}).content.decode()
+    assert "<mark>neuromodulator</mark>" in body
+    assert "&lt;img src=x onerror=alert" in body
+    assert "<img src=x" not in body
+
+
+@pytest.mark.parametrize(
+    "query", ["", "   ", "the", "!!!", "'; DROP TABLE blog_article; --", "\x00x",
+              "a" * 5000, '"unclosed', "-", "or or or"]
+)  # fmt: skip
+def test_search_handles_empty_and_junk_queries_kindly(client, query):
+    ArticleFactory(title="Dysport explained")
+    response = client.get(reverse("blog:search"), {"q": query})
+    assert response.status_code == 200
+    assert Article.objects.count() == 1
+
+
+def test_feed_is_valid_rss_with_published_items_only(client, visibility_set):
+    response = client.get(reverse("blog:feed"))
+    assert response["Content-Type"].startswith("application/rss+xml")
+    channel = ET.fromstring(response.content).find("channel")
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["Published wrinkle"]
+    assert (
+        items[0]
+        .findtext("link")
+        .endswith(visibility_set["published"].get_absolute_url())
+    )
+    assert items[0].findtext("pubDate")
+
+
+def test_sitemap_is_valid_and_lists_articles_categories_treatments_pages(
+    client, visibility_set, category
+):
+    active = TreatmentFactory(slug="botox")
+    inactive = TreatmentFactory(slug="retired", is_active=False)
+    empty_category = CategoryFactory(slug="empty")
+    response = client.get(reverse("sitemap"))
+    assert response["Content-Type"].startswith("application/xml")
+    root = ET.fromstring(response.content)
+    locs = {u.findtext(f"{SITEMAP_NS}loc").removeprefix("http://testserver")
+            for u in root.findall(f"{SITEMAP_NS}url")}  # fmt: skip
+    assert {
+        "/", reverse("blog:index"), reverse("booking:treatment-list"),
+        visibility_set["published"].get_absolute_url(), category.get_absolute_url(),
+        active.get_absolute_url(),
+    } <= locs  # fmt: skip
+    assert inactive.get_absolute_url() not in locs
+    assert empty_category.get_absolute_url() not in locs
+    assert visibility_set["draft"].get_absolute_url() not in locs
+
+
+def test_robots_txt_points_at_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def test_home_shows_the_latest_three(client):
+    articles = [
+        ArticleFactory(published_at=timezone.now() - timedelta(days=d))
+        for d in range(1, 6)
+    ]
+    body = client.get(reverse("home")).content.decode()
+    for article in articles[:3]:
+        assert article.get_absolute_url() in body
+    for article in articles[3:]:
+        assert article.get_absolute_url() not in body
+
+
+def make_articles(count, categories_per_article=3):
+    categories = [CategoryFactory() for _ in range(categories_per_article)]
+    treatment = TreatmentFactory()
+    for _ in range(count):
+        ArticleFactory(with_hero=True, categories=categories, treatment=treatment)
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_list_query_count_is_fixed(client, django_assert_num_queries, size):
+    make_articles(size)
+    with django_assert_num_queries(3):  # count, page, categories
+        client.get(reverse("blog:index"))
+    category = CategoryFactory()
+    for article in Article.objects.all():
+        article.categories.add(category)
+    with django_assert_num_queries(4):  # + the category itself
+        client.get(reverse("blog:category", kwargs={"slug": category.slug}))
+    with django_assert_num_queries(3):
+        client.get(reverse("blog:search"), {"q": "article"})
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_detail_query_count_is_fixed(client, django_assert_num_queries, size):
+    make_articles(size, categories_per_article=size)
+    article = Article.objects.first()
+    with django_assert_num_queries(3):  # article+treatment, categories, related
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
