@@ -188,7 +188,7 @@ def appointment_request_set_status(
     """Move requests to a new status (an admin action); return how many changed."""
     changed = 0
     with transaction.atomic():
-        for appointment_request in appointment_requests.select_for_update():
+        for appointment_request in appointment_requests.select_for_update(of=("self",)):
             if appointment_request.status == status:
                 continue
             previous = appointment_request.status

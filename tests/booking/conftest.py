@@ -17,3 +17,39 @@ def front_desk_user(db):
 def front_desk_client(client, front_desk_user):
     client.force_login(front_desk_user)
     return client
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Run the real db_worker loop in batch mode until no task is ready."""
+    from django_tasks_db.management.commands import db_worker
+
+    # The worker recycles connections between tasks, which would end the test's
+    # transaction; the test database connection stays healthy anyway.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run():
+        db_worker.Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
+
+    return run
+
+
+@pytest.fixture
+def mail_down(settings):
+    settings.MAILERS = {"default": {"BACKEND": "tests.booking.mail.UnreachableBackend"}}
+    return settings
+
+
+def restore_mail(settings):
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    }

@@ -1,0 +1,304 @@
+import csv
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.models import AppointmentRequest, AuditEntry
+from tests.booking.factories import AppointmentRequestFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:booking_appointmentrequest_changelist")
+
+
+def change_url(appointment_request):
+    return reverse(
+        "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
+    )
+
+
+def action(client, name, *requests, **extra):
+    return client.post(
+        CHANGELIST + extra.pop("query", ""),
+        {
+            "action": name,
+            "_selected_action": [r.pk for r in requests],
+            **extra,
+        },
+    )
+
+
+def test_anonymous_is_sent_to_login():
+    from django.test import Client
+
+    response = Client().get(CHANGELIST)
+    assert response.status_code == 302
+    assert "/login/" in response.url
+
+
+def test_front_desk_group_has_exactly_its_permissions():
+    permissions = set(
+        Group.objects.get(name="Front desk").permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    assert permissions == {
+        ("booking", "view_appointmentrequest"),
+        ("booking", "change_appointmentrequest"),
+        ("booking", "export_appointmentrequest"),
+        ("booking", "view_treatment"),
+    }
+
+
+def test_content_editors_get_no_booking_permissions():
+    group = Group.objects.get(name="Content editors")
+    assert not group.permissions.filter(content_type__app_label="booking").exists()
+
+
+def test_content_editor_cannot_see_patient_data(client, treatment):
+    editor = UserFactory(username="editor", groups=["Content editors"])
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    client.force_login(editor)
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(change_url(appointment_request)).status_code == 403
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "new requests" not in index
+
+
+def test_front_desk_cannot_edit_articles_or_delete_requests(
+    front_desk_client, treatment
+):
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    assert front_desk_client.get("/admin/blog/article/").status_code == 403
+    assert front_desk_client.get("/admin/blog/article/add/").status_code == 403
+    delete_url = reverse(
+        "admin:booking_appointmentrequest_delete", args=[appointment_request.pk]
+    )
+    assert front_desk_client.get(delete_url).status_code == 403
+    add_url = reverse("admin:booking_appointmentrequest_add")
+    assert front_desk_client.get(add_url).status_code == 403
+    treatment_url = reverse("admin:booking_treatment_change", args=[treatment.pk])
+    response = front_desk_client.get(treatment_url)
+    assert response.status_code == 200  # view only
+    assert 'name="name"' not in response.content.decode()
+
+
+def test_changelist_shows_open_requests_newest_first_with_fixed_queries(
+    front_desk_client, treatment, django_assert_max_num_queries
+):
+    old = AppointmentRequestFactory(
+        treatment=treatment, created_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    new = AppointmentRequestFactory(treatment=treatment)
+    done = AppointmentRequestFactory(
+        treatment=treatment, status=AppointmentRequest.Status.COMPLETED
+    )
+    AppointmentRequestFactory.create_batch(20, treatment=None)
+    with django_assert_max_num_queries(12):
+        response = front_desk_client.get(CHANGELIST)
+    html = response.content.decode()
+    assert html.index(new.reference) < html.index(old.reference)
+    assert done.reference not in html
+    assert "booking-status-new" in html
+    assert "Consultation (not sure)" in html
+    everything = front_desk_client.get(CHANGELIST + "?status=all").content.decode()
+    assert done.reference in everything
+
+
+@pytest.mark.parametrize(
+    "term", ["MS-FIND1", "Findme", "findme@example.com", "(217) 544-0177", "5440177"]
+)
+def test_search_by_reference_name_email_phone(front_desk_client, treatment, term):
+    target = AppointmentRequestFactory(
+        reference="MS-FIND1",
+        last_name="Findme",
+        email="findme@example.com",
+        phone="+12175440177",
+        treatment=treatment,
+    )
+    other = AppointmentRequestFactory(treatment=treatment)
+    html = front_desk_client.get(CHANGELIST, {"q": term}).content.decode()
+    assert target.reference in html
+    assert other.reference not in html
+
+
+def test_filters_and_date_hierarchy_render(front_desk_client, treatment):
+    AppointmentRequestFactory(treatment=treatment)
+    today = timezone.localdate()
+    for query in (
+        {"treatment__id__exact": treatment.pk},
+        {"status": "new"},
+        {"created_at__year": today.year, "created_at__month": today.month},
+        {"contact_method__exact": "call"},
+    ):
+        assert front_desk_client.get(CHANGELIST, query).status_code == 200
+
+
+def test_actions_change_status_and_are_audited(
+    front_desk_client, front_desk_user, treatment
+):
+    first, second = AppointmentRequestFactory.create_batch(2, treatment=treatment)
+    response = action(front_desk_client, "mark_contacted", first, second)
+    assert response.status_code == 302
+    for appointment_request in (first, second):
+        appointment_request.refresh_from_db()
+        assert appointment_request.status == "contacted"
+        assert appointment_request.handled_by == front_desk_user
+        entry = appointment_request.audit_entries.get(action="changed")
+        assert entry.actor == front_desk_user
+        assert entry.changes == {"status": ["new", "contacted"]}
+        assert entry.ip_address == "127.0.0.1"
+    for name, status in [
+        ("mark_completed", "completed"),
+        ("mark_cancelled", "cancelled"),
+        ("mark_no_show", "no_show"),
+        ("mark_declined", "declined"),
+    ]:
+        action(front_desk_client, name, first, query="?status=all")
+        first.refresh_from_db()
+        assert first.status == status
+
+
+def test_scheduling_needs_a_time_and_is_audited(
+    front_desk_client, front_desk_user, treatment
+):
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    url = change_url(appointment_request)
+    data = {"status": "scheduled", "staff_notes": "Prefers mornings"}
+    response = front_desk_client.post(
+        url, {**data, "scheduled_for_0": "", "scheduled_for_1": ""}
+    )
+    assert response.status_code == 200
+    assert "needs the appointment date and time" in response.content.decode()
+
+    day = appointment_request.preferred_date
+    response = front_desk_client.post(
+        url,
+        {**data, "scheduled_for_0": day.isoformat(), "scheduled_for_1": "10:30"},
+    )
+    assert response.status_code == 302
+    appointment_request.refresh_from_db()
+    assert appointment_request.status == "scheduled"
+    assert timezone.localtime(appointment_request.scheduled_for).hour == 10
+    assert appointment_request.handled_by == front_desk_user
+    entry = appointment_request.audit_entries.get(action="changed")
+    assert entry.changes["status"] == ["new", "scheduled"]
+    assert entry.changes["staff_notes"] == "changed"  # never the note itself
+    assert "Prefers" not in str(entry.changes)
+
+    page = front_desk_client.get(url).content.decode()
+    assert "new → scheduled" in page
+    assert "frontdesk" in page
+    assert appointment_request.audit_entries.filter(action="viewed").exists()
+
+
+def test_patient_fields_are_read_only_in_admin(front_desk_client, treatment):
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    front_desk_client.post(
+        change_url(appointment_request),
+        {"status": "new", "first_name": "Changed", "email": "x@example.com"},
+    )
+    appointment_request.refresh_from_db()
+    assert appointment_request.first_name == "Ada"
+
+
+def test_csv_export_guards_formulas_keeps_unicode_and_is_audited(
+    front_desk_client, front_desk_user, treatment
+):
+    risky = AppointmentRequestFactory(
+        treatment=treatment, first_name='=HYPERLINK("x")', last_name="@SUM(A1)"
+    )
+    unicode = AppointmentRequestFactory(
+        treatment=None, first_name="Zoë 😀", last_name="מרים"
+    )
+    response = action(front_desk_client, "export_csv", risky, unicode)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_ref = {row["reference"]: row for row in rows}
+    assert by_ref[risky.reference]["first name"] == '\'=HYPERLINK("x")'
+    assert by_ref[risky.reference]["last name"] == "'@SUM(A1)"
+    assert by_ref[risky.reference]["phone"] == "'+12175440100"
+    assert by_ref[unicode.reference]["first name"] == "Zoë 😀"
+    assert by_ref[unicode.reference]["last name"] == "מרים"
+    assert by_ref[unicode.reference]["treatment"] == "Consultation"
+    assert (
+        AuditEntry.objects.filter(action="exported", actor=front_desk_user).count() == 2
+    )
+
+
+def test_export_needs_the_export_permission(client, treatment):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(username="viewer")
+    viewer.user_permissions.add(
+        Permission.objects.get(codename="view_appointmentrequest"),
+        Permission.objects.get(codename="change_appointmentrequest"),
+    )
+    client.force_login(viewer)
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    response = action(client, "export_csv", appointment_request)
+    assert response.status_code == 302  # the action is not offered to them
+    assert not response["Content-Type"].startswith("text/csv")
+    assert not AuditEntry.objects.filter(action="exported").exists()
+
+
+def test_audit_entries_are_not_editable_in_the_admin(admin_client):
+    assert admin_client.get("/admin/booking/auditentry/").status_code == 404
+
+
+def test_admin_index_shows_todays_counts(front_desk_client, treatment):
+    AppointmentRequestFactory.create_batch(3, treatment=treatment)
+    AppointmentRequestFactory(treatment=treatment, status="contacted")
+    now = timezone.now()
+    AppointmentRequestFactory(
+        treatment=treatment, status="scheduled", scheduled_for=now
+    )
+    AppointmentRequestFactory(
+        treatment=treatment,
+        status="scheduled",
+        scheduled_for=now + datetime.timedelta(days=3),
+    )
+    html = front_desk_client.get(reverse("admin:index")).content.decode()
+    assert "<strong>3</strong> new requests" in html
+    assert "<strong>1</strong> to call back" in html
+    assert "<strong>1</strong> scheduled today" in html
+
+
+def test_admin_pages_are_not_cached(front_desk_client, treatment):
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    for url in (CHANGELIST, change_url(appointment_request)):
+        assert "no-store" in front_desk_client.get(url)["Cache-Control"]
+
+
+def test_purge_anonymizes_old_requests_only_and_is_audited(treatment, settings):
+    from django.core.management import call_command
+
+    settings.BOOKING_RETENTION_DAYS = 365
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
+        old = AppointmentRequestFactory(treatment=treatment, message="private")
+    recent = AppointmentRequestFactory(treatment=treatment)
+    out = io.StringIO()
+    call_command("purge_appointment_requests", stdout=out)
+    assert "Anonymized 1" in out.getvalue()
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.first_name, old.last_name, old.email, old.phone, old.message) == (
+        "",
+        "",
+        "",
+        "",
+        "",
+    )
+    assert old.anonymized_at is not None
+    assert old.treatment == treatment and old.reference  # statistics survive
+    assert old.audit_entries.filter(action="anonymized").count() == 1
+    assert recent.first_name == "Ada" and recent.anonymized_at is None
+    call_command("purge_appointment_requests", stdout=io.StringIO())
+    assert old.audit_entries.filter(action="anonymized").count() == 1

@@ -1,0 +1,160 @@
+import datetime
+import logging
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from booking.models import AppointmentRequest
+from booking.tasks import retry_delay, send_request_emails
+from tests.booking.conftest import restore_mail
+from tests.booking.factories import AppointmentRequestFactory, form_data
+
+pytestmark = pytest.mark.django_db
+
+CANARY = {
+    "first_name": "Zelda",
+    "last_name": "Canarywood",
+    "email": "zelda.canary@example.com",
+    "phone": "(217) 544-0199",
+}
+
+
+def book(client, treatment, capture):
+    with capture(execute=True):
+        response = client.post("/book/", form_data(treatment=treatment, **CANARY))
+    assert response.status_code == 302
+    return AppointmentRequest.objects.get()
+
+
+def test_patient_and_clinic_get_one_email_each_without_phi_in_subjects(
+    client,
+    treatment,
+    mailoutbox,
+    run_worker,
+    django_capture_on_commit_callbacks,
+    settings,
+):
+    appointment_request = book(client, treatment, django_capture_on_commit_callbacks)
+    assert mailoutbox == []  # nothing is sent inside the request
+    run_worker()
+    assert len(mailoutbox) == 2
+    patient, clinic = mailoutbox
+    assert patient.to == [CANARY["email"]]
+    assert clinic.to == [settings.CLINIC_INBOX_EMAIL]
+    assert appointment_request.reference in clinic.subject
+    assert f"/admin/booking/appointmentrequest/{appointment_request.pk}/change/" in (
+        clinic.body
+    )
+    for message in mailoutbox:
+        for value in (*CANARY.values(), "+12175440199", treatment.name):
+            assert value not in message.subject
+        assert "\n" not in message.subject
+    for value in (*CANARY.values(), "+12175440199", treatment.name):
+        assert value not in clinic.body
+    assert treatment.name not in patient.body  # no medical details to the inbox
+    appointment_request.refresh_from_db()
+    assert appointment_request.patient_email_sent_at is not None
+    assert appointment_request.clinic_email_sent_at is not None
+
+
+def test_duplicate_tasks_send_each_email_once(
+    client, treatment, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    appointment_request = book(client, treatment, django_capture_on_commit_callbacks)
+    send_request_emails.enqueue(request_id=appointment_request.pk)
+    send_request_emails.enqueue(request_id=appointment_request.pk)
+    run_worker()
+    assert len(mailoutbox) == 2
+    call_command("send_pending_booking_emails", "--older-than-minutes=0")
+    run_worker()
+    assert len(mailoutbox) == 2
+
+
+def test_mail_server_down_then_back_sends_once_it_returns(
+    client,
+    treatment,
+    mailoutbox,
+    run_worker,
+    mail_down,
+    django_capture_on_commit_callbacks,
+    caplog,
+):
+    caplog.set_level(logging.DEBUG)
+    appointment_request = book(client, treatment, django_capture_on_commit_callbacks)
+    # The patient saw the confirmation while mail is down.
+    page = client.get("/book/done/")
+    assert page.status_code == 200
+    assert appointment_request.reference in page.content.decode()
+
+    run_worker()
+    assert mailoutbox == []
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"] == {
+        "request_id": appointment_request.pk,
+        "attempt": 2,
+    }
+    assert retry.run_after > timezone.now() + datetime.timedelta(seconds=50)
+
+    # Still down a minute later: the next retry waits longer.
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=1, seconds=5)):
+        run_worker()
+    assert mailoutbox == []
+    assert (
+        DBTaskResult.objects.get(status="READY").args_kwargs["kwargs"]["attempt"] == 3
+    )
+
+    restore_mail(mail_down)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
+        run_worker()
+    assert len(mailoutbox) == 2
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=5)):
+        call_command("send_pending_booking_emails")
+        run_worker()
+    assert len(mailoutbox) == 2
+
+    logged = caplog.text
+    assert "failed (ConnectionRefusedError)" in logged
+    for value in (*CANARY.values(), "+12175440199"):
+        assert value not in logged
+
+
+def test_retry_backoff_grows_and_is_capped(settings):
+    settings.BOOKING_EMAIL_RETRY_SECONDS = 60
+    delays = [retry_delay(attempt).total_seconds() for attempt in range(1, 10)]
+    assert delays[:4] == [60, 120, 240, 480]
+    assert max(delays) == 3600
+
+
+def test_gives_up_after_max_attempts_and_the_sweep_recovers(
+    treatment, mailoutbox, run_worker, mail_down
+):
+    mail_down.BOOKING_EMAIL_MAX_ATTEMPTS = 2
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    send_request_emails.enqueue(request_id=appointment_request.pk)
+    run_worker()
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=2)):
+        run_worker()
+    assert DBTaskResult.objects.filter(status="FAILED").count() == 1
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+    restore_mail(mail_down)
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=30)):
+        call_command("send_pending_booking_emails")
+        run_worker()
+    assert len(mailoutbox) == 2
+
+
+def test_clinic_email_retried_alone_when_only_it_failed(
+    treatment, mailoutbox, run_worker, settings
+):
+    appointment_request = AppointmentRequestFactory(
+        treatment=treatment, patient_email_sent_at=timezone.now()
+    )
+    send_request_emails.enqueue(request_id=appointment_request.pk)
+    run_worker()
+    assert [message.to for message in mailoutbox] == [[settings.CLINIC_INBOX_EMAIL]]
