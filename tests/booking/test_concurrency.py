@@ -1,0 +1,66 @@
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+
+from booking.models import AppointmentRequest
+from tests.booking.factories import TreatmentFactory, form_data
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REFERENCE = re.compile(r"Your reference: <strong>(MS-[0-9A-Z]{5})</strong>")
+
+
+def submit_all(payloads):
+    """POST every payload at the same moment, each from its own thread,
+    browser session and database connection."""
+    barrier = threading.Barrier(len(payloads))
+
+    def submit(data):
+        client = Client()
+        try:
+            barrier.wait(timeout=30)
+            response = client.post("/book/", data)
+            reference = None
+            if response.status_code == 302:
+                # Parsed from the HTML: the test client's captured template
+                # contexts are shared between threads.
+                page = client.get(response.url).content.decode()
+                reference = REFERENCE.search(page).group(1)
+            return response.status_code, reference
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+        return list(pool.map(submit, payloads))
+
+
+def test_fifty_concurrent_distinct_requests_are_all_stored(settings):
+    settings.BOOKING_RATE_LIMIT = 1000
+    treatment = TreatmentFactory(slug="botox")
+    payloads = [
+        form_data(treatment=treatment, email=f"patient{n}@example.com")
+        for n in range(50)
+    ]
+    results = submit_all(payloads)
+    assert [status for status, _ in results] == [302] * 50
+    references = {reference for _, reference in results}
+    assert len(references) == 50
+    assert AppointmentRequest.objects.count() == 50
+    assert set(AppointmentRequest.objects.values_list("reference", flat=True)) == (
+        references
+    )
+    assert DBTaskResult.objects.count() == 50  # one email task per request
+
+
+def test_ten_concurrent_submissions_of_one_form_are_stored_once(settings):
+    settings.BOOKING_RATE_LIMIT = 1000
+    data = form_data()
+    results = submit_all([data] * 10)
+    assert [status for status, _ in results] == [302] * 10
+    assert len({reference for _, reference in results}) == 1
+    assert AppointmentRequest.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1
