@@ -8,6 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import AppointmentRequest, Treatment
@@ -85,10 +86,14 @@ class AppointmentRequestForm(forms.ModelForm):
         },
     )
     # Hidden plumbing: idempotency token, render time, where the patient came from.
-    token = forms.UUIDField(widget=forms.HiddenInput)
-    started = forms.CharField(widget=forms.HiddenInput, max_length=200)
-    article = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
-    source = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+    # Not required: a missing or mangled one sends the patient round once more
+    # with fresh values (see the view), instead of an error they cannot fix.
+    # No max_length on hidden fields: an error there would be invisible; the clean
+    # methods bound them instead (and the request size limit bounds everything).
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+    started = forms.CharField(widget=forms.HiddenInput, required=False)
+    article = forms.CharField(widget=forms.HiddenInput, required=False)
+    source = forms.CharField(widget=forms.HiddenInput, required=False)
     # Honeypot: hidden from people by CSS; bots fill every field.
     leave_blank = forms.CharField(
         label=_("Leave this field empty"), required=False, max_length=200
@@ -202,10 +207,12 @@ class AppointmentRequestForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("Choose today or a later date."), code="past_date"
             )
-        if value > self.last_bookable_date(today):
+        last = self.last_bookable_date(today)
+        if value > last:
             raise forms.ValidationError(
-                _("We take requests up to 6 months ahead; choose an earlier date."),
+                _("We take requests up to %(last)s; choose an earlier date."),
                 code="too_far",
+                params={"last": date_format(last, "F j, Y")},
             )
         if value.weekday() not in settings.CLINIC["hours"]:
             raise forms.ValidationError(
@@ -215,10 +222,17 @@ class AppointmentRequestForm(forms.ModelForm):
             )
         return value
 
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        try:
+            return uuid.UUID(token) if len(token) <= 36 else None
+        except ValueError:
+            return None
+
     def clean_article(self):
         slug = self.cleaned_data["article"]
         # An unknown or unpublished slug is just dropped: never the patient's problem.
-        return published_article(slug) if slug else None
+        return published_article(slug) if slug and len(slug) <= 200 else None
 
     def clean_source(self):
         return safe_source_path(self.cleaned_data["source"])
@@ -252,5 +266,17 @@ class AppointmentRequestForm(forms.ModelForm):
         return bool(self.cleaned_data.get("leave_blank"))
 
     def is_too_fast(self) -> bool:
+        """True for a post sent sooner after rendering than a person could, or
+        without a render stamp and token of ours."""
         elapsed = seconds_since_started(self.cleaned_data.get("started", ""))
-        return elapsed is None or elapsed < settings.BOOKING_MIN_FILL_SECONDS
+        return (
+            elapsed is None
+            or elapsed < settings.BOOKING_MIN_FILL_SECONDS
+            or self.cleaned_data.get("token") is None
+        )
+
+    def refresh_hidden(self) -> None:
+        """Give the re-rendered form a new render stamp and token."""
+        self.data = self.data.copy()
+        self.data["started"] = sign_started()
+        self.data["token"] = str(uuid.uuid4())

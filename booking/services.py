@@ -272,9 +272,23 @@ def _clinic_message(appointment_request: AppointmentRequest) -> EmailMessage:
 
 
 def appointment_request_send_emails(*, request_id: int) -> None:
-    """Send the patient acknowledgment and the clinic notification, each once."""
-    _send_once(request_id, "patient_email_sent_at", _patient_message)
-    _send_once(request_id, "clinic_email_sent_at", _clinic_message)
+    """Send the clinic notification and the patient acknowledgment, each once.
+
+    Each is tried even if the other fails (a patient address the server refuses
+    must not keep the front desk from hearing about the request); the first
+    error is raised afterwards so the caller can retry what is left.
+    """
+    errors = []
+    for sent_field, build in (
+        ("clinic_email_sent_at", _clinic_message),
+        ("patient_email_sent_at", _patient_message),
+    ):
+        try:
+            _send_once(request_id, sent_field, build)
+        except OSError as error:
+            errors.append(error)
+    if errors:
+        raise errors[0]
 
 
 def appointment_requests_anonymize_expired(*, days: int) -> int:

@@ -9,6 +9,11 @@ from booking.services import appointment_request_send_emails
 
 logger = logging.getLogger(__name__)
 
+
+class EmailDeliveryFailed(Exception):
+    """Raised, without the SMTP error (it may quote addresses), after the last try."""
+
+
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 
 
@@ -38,7 +43,7 @@ def send_request_emails(request_id: int, attempt: int = 1) -> str:
                 attempt,
                 type(error).__name__,
             )
-            raise
+            raise EmailDeliveryFailed(f"appointment request id={request_id}") from None
         delay = retry_delay(attempt)
         send_request_emails.using(run_after=timezone.now() + delay).enqueue(
             request_id=request_id, attempt=attempt + 1

@@ -9,14 +9,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
-from booking.forms import AppointmentRequestForm, safe_source_path, sign_started
+from booking.forms import AppointmentRequestForm, safe_source_path
 from booking.models import AppointmentRequest, Treatment
 from booking.services import appointment_request_create, rate_limit_exceeded
 
 # The confirmation page shows the request whose id this session holds, so its
 # URL reveals nothing and is useless to anyone else.
 SESSION_KEY = "booking_request_id"
-PATIENT_FIELDS = ("first_name", "last_name", "email", "phone", "message")
 
 
 def client_ip(request) -> str:
@@ -46,9 +45,8 @@ class TreatmentDetailView(DetailView):
         return context
 
 
-@method_decorator(
-    [sensitive_post_parameters(*PATIENT_FIELDS), never_cache], name="dispatch"
-)
+# Every posted field is hidden from error reports: all of it is patient data.
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
 class AppointmentRequestCreateView(CreateView):
     model = AppointmentRequest
     form_class = AppointmentRequestForm
@@ -69,8 +67,7 @@ class AppointmentRequestCreateView(CreateView):
         if form.is_bot():
             return render(self.request, "booking/appointmentrequest_refused.html")
         if form.is_too_fast():
-            form.data = form.data.copy()
-            form.data["started"] = sign_started()
+            form.refresh_hidden()
             form.add_error(
                 None,
                 _("Please check your details, then press “Send request” again."),

@@ -41,7 +41,7 @@ def test_patient_and_clinic_get_one_email_each_without_phi_in_subjects(
     assert mailoutbox == []  # nothing is sent inside the request
     run_worker()
     assert len(mailoutbox) == 2
-    patient, clinic = mailoutbox
+    clinic, patient = mailoutbox  # the front desk hears first
     assert patient.to == [CANARY["email"]]
     assert clinic.to == [settings.CLINIC_INBOX_EMAIL]
     assert appointment_request.reference in clinic.subject
@@ -158,3 +158,21 @@ def test_clinic_email_retried_alone_when_only_it_failed(
     send_request_emails.enqueue(request_id=appointment_request.pk)
     run_worker()
     assert [message.to for message in mailoutbox] == [[settings.CLINIC_INBOX_EMAIL]]
+
+
+def test_a_refused_patient_address_does_not_hold_up_the_clinic_email(
+    treatment, mailoutbox, run_worker, settings, caplog
+):
+    settings.MAILERS = {
+        "default": {"BACKEND": "tests.booking.mail.RefusesPatientsBackend"}
+    }
+    settings.BOOKING_EMAIL_MAX_ATTEMPTS = 1
+    appointment_request = AppointmentRequestFactory(
+        treatment=treatment, email="bounce.canary@example.com"
+    )
+    send_request_emails.enqueue(request_id=appointment_request.pk)
+    run_worker()
+    assert [message.to for message in mailoutbox] == [[settings.CLINIC_INBOX_EMAIL]]
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert "bounce.canary" not in str(failed.traceback)
+    assert "bounce.canary" not in caplog.text

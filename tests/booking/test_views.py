@@ -139,7 +139,11 @@ def test_past_date_is_refused(client):
 def test_date_beyond_six_months_is_refused(client):
     too_far = timezone.localdate() + datetime.timedelta(days=200)
     response = post(client, preferred_date=too_far.isoformat())
-    assert "up to 6 months ahead" in errors(response)["preferred_date"][0]
+    last = timezone.localdate() + datetime.timedelta(days=183)
+    assert errors(response)["preferred_date"] == [
+        f"We take requests up to {last:%B} {last.day}, {last.year}; "
+        "choose an earlier date."
+    ]
 
 
 def test_closed_day_is_refused(client):
@@ -250,6 +254,27 @@ def test_too_fast_submit_is_asked_to_confirm_and_a_human_gets_through(client):
     assert AppointmentRequest.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"token": ""},
+        {"token": "not-a-uuid"},
+        {"token": "x" * 500},
+        {"started": ""},
+        {"started": "x" * 20_000},
+    ],
+)
+def test_missing_or_mangled_hidden_fields_get_a_fresh_form_not_an_error(
+    client, overrides
+):
+    response = post(client, **overrides)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["__all__"]
+    assert len(form.data["token"]) == 36
+    assert not AppointmentRequest.objects.exists()
+
+
 def test_forged_render_stamp_counts_as_too_fast(client):
     response = post(client, started="1234:forged")
     assert response.status_code == 200
@@ -298,6 +323,12 @@ def test_csrf_is_enforced(treatment):
     response = csrf_client.post(BOOK, form_data())
     assert response.status_code == 403
     assert not AppointmentRequest.objects.exists()
+
+
+def test_oversized_article_and_source_are_ignored(client):
+    assert post(client, article="a" * 20_000, source="/" * 20_000).status_code == 302
+    appointment_request = AppointmentRequest.objects.get()
+    assert appointment_request.source_path == ""
 
 
 def test_article_slug_is_validated_and_unknown_is_ignored(client):
