@@ -72,7 +72,8 @@ class AppointmentRequestForm(forms.ModelForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("We will confirm the exact time with you."),
         error_messages={
-            "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14.")
+            "required": _("Please choose a preferred date."),
+            "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
         },
     )
     consent = forms.BooleanField(

@@ -125,7 +125,7 @@ def test_each_rule_gives_a_clear_error_and_keeps_the_input(client, field, value,
     assert not AppointmentRequest.objects.exists()
     html = response.content.decode()
     assert 'id="error-summary"' in html
-    assert f'href="#id_{field}"' in html
+    assert f'href="#id_{field}' in html
     if field != "last_name":
         assert 'value="García"' in html  # what the patient typed is kept
 

@@ -9,14 +9,13 @@ NEUROMODULATOR_FACTS = (
     "It is a neuromodulator: a purified protein that blocks the release of "
     "acetylcholine at the neuromuscular junction, so the treated muscle relaxes "
     "and the lines it creases soften.\n\n"
-    "A session takes 15 to 30 minutes with a few small injections and no "
-    "anaesthetic needed for most people. Effects usually start to show in 3 to "
-    "7 days and last about 3 to 6 months, after which the muscle gradually "
-    "works again.\n\n"
+    "A session takes 15 to 30 minutes and involves a few small injections. "
+    "Effects usually start to show in 3 to 7 days and last about 3 to 6 months, "
+    "after which the muscle gradually works again.\n\n"
     "Common side effects are bruising, swelling and redness where the needle "
-    "went in, and they usually settle within days. Before treatment a licensed "
-    "clinician reviews your health history and medicines; it is not given in "
-    "pregnancy or while breastfeeding. Contact us or your doctor at once if you "
+    "went in. Before treatment a licensed clinician reviews your health history "
+    "and medicines; tell us if you are pregnant, breastfeeding or have a nerve "
+    "or muscle condition. Contact us or your doctor at once if you "
     "notice drooping eyelids, trouble swallowing, speaking or breathing, or "
     "vision changes after treatment.\n\n"
     "Dosing and product choice are individual. The FDA prescribing information "
@@ -188,17 +187,18 @@ TREATMENTS = [
             "keep cool. For severe underarm sweating, a neuromodulator can be "
             "injected into the skin, where it blocks the release of "
             "acetylcholine, the signal that tells sweat glands to work.\n\n"
-            "Treatment takes about 30 to 45 minutes. Sweating usually drops "
-            "noticeably within a week or two, and the effect wears off over "
-            "months, when treatment can be repeated. Common side effects are "
-            "bruising, swelling and redness at the injection sites.\n\n"
+            "Treatment takes about 30 to 45 minutes. The effect builds over "
+            "the following days and wears off over months, when treatment can "
+            "be repeated; your clinician will explain what to expect for you. "
+            "Common side effects are bruising, swelling and redness at the "
+            "injection sites.\n\n"
             "Sweating that starts suddenly, happens at night or comes with "
             "fever or weight loss can have a medical cause: please see your "
             "doctor about it first."
         ),
         "areas_treated": "Underarms",
-        "results_appear": "Within 1–2 weeks",
-        "results_last": "Several months",
+        "results_appear": "Builds over the following days",
+        "results_last": "Months; then it can be repeated",
         "price_from": Decimal("700"),
         "is_featured": False,
         "order": 70,
