@@ -184,6 +184,9 @@ class Article(models.Model):
         return reverse("blog:detail", kwargs={"slug": self.slug})
 
     def clean(self):
+        # Before constraints are validated: "published, no time" means now.
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
         if self.hero_image and not self.hero_alt.strip():
             raise ValidationError(
                 {

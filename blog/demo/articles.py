@@ -340,6 +340,9 @@ cannot, and what it will cost, with no pressure to decide on the spot.</p>
 <p>Bring a list of your medicines and supplements, your allergies, and the
 names and dates of any previous cosmetic treatments. If you have a medical
 condition or are pregnant or breastfeeding, say so at the start.</p>
+<p>A cosmetic consultation is not a medical check-up. If you have a new or
+worrying symptom, see your own doctor rather than waiting for an aesthetic
+appointment.</p>
 """,
     },
     {

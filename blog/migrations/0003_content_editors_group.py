@@ -10,9 +10,14 @@ def create_group(apps, schema_editor):
     # On a fresh database permissions are only created after all migrations;
     # create blog's now so the group can receive them.
     app_config = apps.get_app_config("blog")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    models_module = getattr(app_config, "models_module", None)
+    # create_permissions() skips apps without a models module, as migration
+    # state apps are.
+    app_config.models_module = models_module or True
+    try:
+        create_permissions(app_config, apps=apps, verbosity=0)
+    finally:
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -5,7 +5,11 @@ from django.urls import reverse
 from blog.models import Article
 from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback restores what data migrations created (the groups) afterwards.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture
