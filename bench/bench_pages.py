@@ -3,6 +3,8 @@
 from django.apps import apps
 
 CEILING_PAGE = "article detail"
+BENCH_ARTICLE_SLUG = "bench-article-1200-words"
+SEARCH_TERMS = "botox side effects"
 
 
 def _model(label: str):
@@ -13,13 +15,25 @@ def _model(label: str):
 
 
 def get_pages() -> list[tuple[str, str]]:
-    pages = [("home", "/")]
-    pages.append(("treatment list", "/treatments/"))
-    treatment = _model("booking.Treatment").objects.active().order_by("pk").first()
-    if treatment is not None:
-        pages.append(("treatment detail", treatment.get_absolute_url()))
-    pages.append(("healthz", "/healthz"))
-    return pages
+    from urllib.parse import urlencode
+
+    from blog.models import Article
+    from booking.models import Treatment
+
+    article = Article.objects.get(slug=BENCH_ARTICLE_SLUG)
+    category = article.categories.order_by("pk").first()
+    treatment = Treatment.objects.active().order_by("pk").first()
+    return [
+        ("home", "/"),
+        ("article list", "/articles/"),
+        ("article detail", article.get_absolute_url()),
+        ("category", category.get_absolute_url()),
+        ("search", "/articles/search/?" + urlencode({"q": SEARCH_TERMS})),
+        ("treatment list", "/treatments/"),
+        ("treatment detail", treatment.get_absolute_url()),
+        ("booking form", "/book/"),
+        ("healthz", "/healthz"),
+    ]
 
 
 def describe_data() -> str:
@@ -35,3 +49,23 @@ def describe_data() -> str:
             plural = model._meta.verbose_name_plural
             counts.append(f"{model.objects.count():,} {plural}")
     return ", ".join(counts)
+
+
+def booking_choices() -> dict:
+    """Valid treatment slugs and a preferred date the clinic is open (mornings)."""
+    import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from booking.models import Treatment
+
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    while day.weekday() not in settings.CLINIC["hours"] or (
+        settings.CLINIC["hours"][day.weekday()][0] >= "12:00"
+    ):
+        day += datetime.timedelta(days=1)
+    slugs = list(
+        Treatment.objects.active().order_by("pk").values_list("slug", flat=True)[:20]
+    )
+    return {"treatments": slugs, "date": day.isoformat()}

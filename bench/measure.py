@@ -7,7 +7,10 @@ benchmarked gunicorn.
 
 import gzip
 import json
+import os
+import re
 import sys
+import time
 
 from _django import setup
 
@@ -19,6 +22,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from booking.forms import sign_started  # noqa: E402
+
+POSTS = int(os.environ.get("BENCH_POSTS", "20000"))
 HEADERS = {"HTTP_HOST": "127.0.0.1", "HTTP_X_FORWARDED_PROTO": "https"}
 
 
@@ -37,6 +43,33 @@ def measure(client: Client, path: str) -> dict:
         "gzip_bytes": len(gzip.compress(body, 6)),
         "body": body,
     }
+
+
+def measure_post(choices: dict) -> dict:
+    """Queries for one valid booking submission (the form enforces a fill time)."""
+    client = Client()
+    html = client.get("/book/", **HEADERS).content.decode()
+    fields = dict(
+        re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+    )
+    fields |= {
+        "first_name": "Query",
+        "last_name": "Count",
+        "email": "query-count@example.com",
+        "phone": "+12175440142",
+        "treatment": choices["treatments"][0],
+        "preferred_date": choices["date"],
+        "preferred_time": "morning",
+        "patient_type": "new",
+        "contact_method": "email",
+        "consent": "on",
+    }
+    time.sleep(settings.BOOKING_MIN_FILL_SECONDS + 0.2)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            "/book/", fields, HTTP_X_FORWARDED_FOR="2001:db8::ffff", **HEADERS
+        )
+    return {"status": response.status_code, "queries": len(queries)}
 
 
 def main() -> None:
@@ -65,6 +98,9 @@ def main() -> None:
                     "bytes": len(ceiling_body),
                 },
                 "data": bench_pages.describe_data(),
+                "booking": bench_pages.booking_choices(),
+                "post": measure_post(bench_pages.booking_choices()),
+                "started": [sign_started() for _ in range(POSTS)],
             }
         )
     )

@@ -18,9 +18,12 @@ Referer/Origin check on the booking POST.
 
 import datetime
 import gzip
+import http.client
+import http.cookies
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import socket
@@ -29,8 +32,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+from html import unescape as html_unescape
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -156,6 +161,103 @@ def load(base: str, path: str, **kwargs) -> dict:
     return wrk(base + path, seconds=SECONDS, **kwargs)
 
 
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def fetch_form(port: int, cookie: str) -> tuple[dict[str, str], str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"X-Forwarded-Proto": "https"}
+    if cookie:
+        headers["Cookie"] = cookie
+    connection.request("GET", "/book/", headers=headers)
+    response = connection.getresponse()
+    html = response.read().decode()
+    connection.close()
+    if response.status != 200:
+        sys.exit(f"GET /book/ answered {response.status}")
+    if not cookie:
+        jar = http.cookies.SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+        cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+    return {name: html_unescape(value) for name, value in HIDDEN.findall(html)}, cookie
+
+
+def prepare_posts(port: int, choices: dict, stamps: list[str]) -> None:
+    """Write one valid, distinct submission per line of bodies.txt.
+
+    A form's token is a fresh UUID and its fill-time stamp is signed with the
+    site's secret key; bench/measure.py, which shares the bench server's key,
+    minted the stamps exactly as GET /book/ does. So each submission costs the
+    server one POST, not GET+POST (GET /book/ has its own row). One real GET
+    supplies the CSRF cookie and token, as for a patient's browser.
+    """
+    hidden, cookie = fetch_form(port, "")
+    lines, tokens = [], []
+    for n, started in enumerate(stamps):
+        token = str(uuid.uuid4())
+        fields = hidden | {
+            "token": token,
+            "started": started,
+            "first_name": "Bench",
+            "last_name": f"Patient {n}",
+            "email": f"bench-{n}@example.com",
+            "phone": "+12175440142",
+            "treatment": choices["treatments"][n % len(choices["treatments"])],
+            "preferred_date": choices["date"],
+            "preferred_time": "morning",
+            "patient_type": "new",
+            "contact_method": "email",
+            "message": "",
+            "consent": "on",
+            "leave_blank": "",
+        }
+        tokens.append(token)
+        # One client address per patient, as the proxy reports it (documentation
+        # range, never routed: it is only a header value).
+        forwarded = f"2001:db8::{n + 1:x}"
+        lines.append(f"{cookie}\t{forwarded}\t{urlencode(fields)}")
+    (WORK / "bodies.txt").write_text("\n".join(lines) + "\n")
+    (WORK / "tokens.txt").write_text("\n".join(tokens) + "\n")
+
+
+def post_row(post: dict, env: dict[str, str]) -> dict:
+    verified = json.loads(
+        run(
+            PY,
+            "bench/verify_posts.py",
+            str(WORK),
+            env=env,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    statuses = post["statuses"]
+    acked = statuses.get("302", 0)
+    others = {k: v for k, v in statuses.items() if k != "302"}
+    # Every response must be an acknowledgement, and every acknowledgement stored.
+    ok = (
+        not others
+        and acked == verified["acked"] == verified["acked_and_stored"]
+        and verified["lost"] == 0
+    )
+    note = (
+        f"{'YES' if ok else 'NO'}: {acked} acknowledged (302), "
+        f"{verified['acked_and_stored']} of them found stored, {verified['lost']} "
+        f"lost, other responses {others or 'none'}"
+        + ("; ran out of prepared forms" if post["exhausted"] else "")
+    )
+    post["rps"] = acked / (post["duration_us"] / 1e6)
+    return {
+        "name": "booking POST",
+        "path": "/book/",
+        "status": 302,
+        "load": post,
+        "note": note,
+        "stored_ok": ok,
+    }
+
+
 def ms(microseconds: float) -> str:
     return f"{microseconds / 1000:.1f}"
 
@@ -261,6 +363,10 @@ def main() -> None:
         "PORT": str(port),
         # The production task worker is its own service; mail is not benchmarked.
         "RUN_TASK_WORKER": "0",
+        # Hero image renditions the generator makes stay out of the dev media.
+        "DJANGO_MEDIA_ROOT": str(WORK / "media"),
+        # wrk plays the proxy, which reports each patient's address.
+        "DJANGO_TRUSTED_PROXY_COUNT": "1",
         # The TLS proxy in front of production keeps the access log.
         "GUNICORN_ACCESS_LOG": os.environ.get("GUNICORN_ACCESS_LOG", ""),
     }
@@ -299,6 +405,15 @@ def main() -> None:
                 continue
             log(f"{row['name']} {row['path']}")
             row["load"] = load(base, row["path"])
+        prepare_posts(port, measured["booking"], measured["started"])
+        log("booking POST /book/")
+        post = wrk(
+            base + "/book/",
+            seconds=SECONDS,
+            script="post.lua",
+            args=[str(WORK / "bodies.txt"), str(WRK_THREADS)],
+        )
+        rows.append(post_row(post, env) | {"queries": measured["post"]["queries"]})
         log("ceiling again")
         ceilings.append(load(base, ceiling_path))
     finally:
