@@ -384,3 +384,31 @@ def test_new_form_token_each_render(client):
     first = client.get(BOOK).context["form"].initial["token"]
     second = client.get(BOOK).context["form"].initial["token"]
     assert isinstance(first, uuid.UUID) and first != second
+
+
+def test_oversized_body_gets_400_not_500(client):
+    client.raise_request_exception = False
+    response = post(client, message="x" * 300_000)
+    assert response.status_code == 400
+    assert not AppointmentRequest.objects.exists()
+
+
+def test_too_many_fields_gets_400(client):
+    client.raise_request_exception = False
+    data = form_data() | {f"extra{n}": "1" for n in range(1001)}
+    assert client.post(BOOK, data).status_code == 400
+
+
+def test_no_patient_data_in_logs(client, caplog, settings):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    settings.BOOKING_RATE_LIMIT = 1
+    canary = {"first_name": "Quillon", "email": "quillon.canary@example.com"}
+    post(client, **canary)
+    post(client, **canary, phone="bad")
+    post(client, **canary | {"email": "other.canary@example.com"})  # 429
+    post(client, **canary, leave_blank="spam")
+    client.get("/book/done/")
+    for value in ("Quillon", "canary@example.com", "2175440123"):
+        assert value not in caplog.text
