@@ -50,6 +50,7 @@ class SearchView(ArticleListView):
                     max_words=35,
                     min_words=15,
                     max_fragments=2,
+                    fragment_delimiter=" … ",
                 ),
             )
             .order_by("-rank", "-published_at", "-id")

@@ -3,7 +3,6 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from blog.demo import articles as demo
@@ -53,14 +52,5 @@ class Command(BaseCommand):
             f"Demo articles: {created} created, {len(demo.ARTICLES) - created} updated."
         )
 
-    def find_treatment(self, hint: str) -> Treatment | None:
-        """Link by slug, or by name while the treatment catalog settles its slugs."""
-        if not hint:
-            return None
-        treatments = Treatment.objects.active()
-        return (
-            treatments.filter(slug=hint).first()
-            or treatments.filter(Q(slug__icontains=hint) | Q(name__icontains=hint))
-            .order_by("order", "pk")
-            .first()
-        )
+    def find_treatment(self, slug: str) -> Treatment | None:
+        return Treatment.objects.active().filter(slug=slug).first() if slug else None
