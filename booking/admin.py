@@ -140,6 +140,8 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "preferred_date",
         "created_at",
         "contact_method",
+        # Which articles bring bookings, listing only those that did.
+        ("source_article", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["treatment", "handled_by"]
     search_fields = ["reference", "first_name", "last_name", "email", "phone"]

@@ -135,6 +135,7 @@ def test_filters_and_date_hierarchy_render(front_desk_client, treatment):
         {"status": "new"},
         {"created_at__year": today.year, "created_at__month": today.month},
         {"contact_method__exact": "call"},
+        {"source_article__isnull": "True"},
     ):
         assert front_desk_client.get(CHANGELIST, query).status_code == 200
 
@@ -302,3 +303,26 @@ def test_purge_anonymizes_old_requests_only_and_is_audited(treatment, settings):
     assert recent.first_name == "Ada" and recent.anonymized_at is None
     call_command("purge_appointment_requests", stdout=io.StringIO())
     assert old.audit_entries.filter(action="anonymized").count() == 1
+
+
+def test_staff_can_see_which_article_brought_a_request(front_desk_client, treatment):
+    from blog.models import Article
+
+    article = Article.objects.create(
+        title="Botox or Dysport?",
+        slug="botox-vs-dysport",
+        author_name="Staff",
+        status=Article.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    appointment_request = AppointmentRequestFactory(
+        treatment=treatment, source_article=article
+    )
+    changelist = front_desk_client.get(CHANGELIST).content.decode()
+    assert "Botox or Dysport?" in changelist  # offered as a filter
+    filtered = front_desk_client.get(
+        CHANGELIST, {"source_article__id__exact": article.pk}
+    )
+    assert appointment_request.reference in filtered.content.decode()
+    detail = front_desk_client.get(change_url(appointment_request)).content.decode()
+    assert "Botox or Dysport?" in detail
