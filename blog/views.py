@@ -62,8 +62,8 @@ class SearchView(ArticleListView):
 
 class ArticleDetailView(DetailView):
     def get_queryset(self):
-        # Staff preview drafts and scheduled articles at the public URL.
-        if self.request.user.is_staff:
+        # Editors preview drafts and scheduled articles at the public URL.
+        if self.request.user.has_perm("blog.view_article"):
             articles = Article.objects.all()
         else:
             articles = Article.objects.published()

@@ -37,6 +37,7 @@ BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
 SHORTCODE = re.compile(r"\[/?[a-zA-Z][\w-]*(?:\s[^\[\]]*)?/?\]")
 HAS_BLOCKS = re.compile(r"<(p|h[1-6]|ul|ol|div|blockquote|table|figure)\b", re.I)
 MAX_FILE_BYTES = 50 * 1024 * 1024
+REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']?(?:https?:)?//", re.I)
 
 
 class WXRError(Exception):
@@ -295,6 +296,13 @@ def import_file(path: Path, uploads: Path | None = None) -> Result:
                         slug=slug, defaults={"name": name[:80]}
                     )
         for post in posts:
+            remote = len(REMOTE_IMAGE.findall(post.body))
+            if remote:
+                result.warnings.append(
+                    f"post {post.wp_id}: {remote} inline image(s) load from another "
+                    "site and are not shown; upload them under Body images and "
+                    "insert them again"
+                )
             article = existing.get(post.wp_id) or Article(wordpress_id=post.wp_id)
             is_new = article.pk is None
             article.title = post.title

@@ -56,6 +56,13 @@ def test_scheduled_article_goes_public_when_its_time_comes(client, visibility_se
     )
 
 
+def test_staff_without_article_permission_cannot_preview(
+    client, django_user_model, visibility_set
+):
+    client.force_login(django_user_model.objects.create_user("desk", is_staff=True))
+    assert client.get(visibility_set["draft"].get_absolute_url()).status_code == 404
+
+
 def test_staff_can_preview_drafts(admin_client, visibility_set):
     response = admin_client.get(visibility_set["draft"].get_absolute_url())
     assert response.status_code == 200

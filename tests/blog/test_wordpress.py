@@ -97,7 +97,9 @@ def test_missing_featured_image_is_a_warning_not_an_error(tmp_path, capsys):
     run(path)
     assert Article.objects.count() == 3
     assert not Article.objects.get(wordpress_id=11).hero_image
-    assert "frown-hero.jpg" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "frown-hero.jpg" in err
+    assert "post 11: 1 inline image(s) load from another site" in err
 
 
 BROKEN = [
