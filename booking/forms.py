@@ -25,7 +25,7 @@ TIME_WINDOWS = {
 
 
 def sign_started() -> str:
-    return signing.TimestampSigner(salt=STARTED_SALT).sign(uuid.uuid4().hex)
+    return signing.TimestampSigner(salt=STARTED_SALT).sign("started")
 
 
 def seconds_since_started(value: str) -> float | None:
@@ -40,11 +40,9 @@ def seconds_since_started(value: str) -> float | None:
 
 
 def published_article(slug: str):
-    """The published blog article with this slug, or None (blog may be absent)."""
-    try:
-        article_model = apps.get_model("blog", "Article")
-    except LookupError:
-        return None
+    """The published blog article with this slug, or None."""
+    # Looked up by name: booking knows blog only through its public QuerySet.
+    article_model = apps.get_model("blog", "Article")
     return article_model.objects.published().filter(slug=slug).first()
 
 
@@ -54,18 +52,22 @@ def safe_source_path(value: str) -> str:
     return value if SAFE_PATH.match(value) else ""
 
 
-class TreatmentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name
-
-
 class AppointmentRequestForm(forms.ModelForm):
-    treatment = TreatmentChoiceField(
+    treatment = forms.ModelChoiceField(
         label=_("Treatment"),
         queryset=Treatment.objects.active(),
         required=False,
         empty_label=_("Not sure yet — consultation"),
         to_field_name="slug",
+    )
+    # Typed with spaces, brackets and dashes it is longer than the stored E.164.
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
+        ),
+        error_messages={"required": _("Please enter a mobile number we can reach.")},
     )
     preferred_date = forms.DateField(
         label=_("Preferred date"),
@@ -96,9 +98,7 @@ class AppointmentRequestForm(forms.ModelForm):
     article = forms.CharField(widget=forms.HiddenInput, required=False)
     source = forms.CharField(widget=forms.HiddenInput, required=False)
     # Honeypot: hidden from people by CSS; bots fill every field.
-    leave_blank = forms.CharField(
-        label=_("Leave this field empty"), required=False, max_length=200
-    )
+    leave_blank = forms.CharField(label=_("Leave this field empty"), required=False)
 
     class Meta:
         model = AppointmentRequest
@@ -125,9 +125,6 @@ class AppointmentRequestForm(forms.ModelForm):
             "email": forms.EmailInput(
                 attrs={"autocomplete": "email", "inputmode": "email"}
             ),
-            "phone": forms.TextInput(
-                attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
-            ),
             "preferred_time": forms.RadioSelect,
             "patient_type": forms.RadioSelect,
             "contact_method": forms.RadioSelect,
@@ -135,16 +132,12 @@ class AppointmentRequestForm(forms.ModelForm):
         }
         labels = {
             "email": _("Email"),
-            "phone": _("Mobile phone"),
             "preferred_time": _("Preferred time of day"),
             "patient_type": _("Have you visited us before?"),
             "contact_method": _("How should we contact you?"),
             "message": _("Anything we should know? (optional)"),
         }
         help_texts = {
-            "phone": _("We call or text from {phone}.").format(
-                phone=settings.CLINIC["phone_display"]
-            ),
             "message": _(
                 "Please don't include medical details here; a clinician will "
                 "go through your health history with you in person."
@@ -157,7 +150,6 @@ class AppointmentRequestForm(forms.ModelForm):
                 "required": _("Please enter your email address."),
                 "invalid": _("Enter an email address like name@example.com."),
             },
-            "phone": {"required": _("Please enter a mobile number we can reach.")},
             "patient_type": {"required": _("Please tell us if you are new to us.")},
             "contact_method": {
                 "required": _("Please choose how we should contact you.")
@@ -166,8 +158,12 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Radios need no "---------" option: the empty state is none ticked.
         self.fields["patient_type"].choices = AppointmentRequest.PatientType.choices
         self.fields["contact_method"].choices = AppointmentRequest.ContactMethod.choices
+        self.fields["phone"].help_text = _("We call or text from %(phone)s.") % {
+            "phone": settings.CLINIC["phone_display"]
+        }
         self.fields["leave_blank"].widget.attrs.update(
             {"autocomplete": "off", "tabindex": "-1"}
         )
@@ -178,8 +174,6 @@ class AppointmentRequestForm(forms.ModelForm):
                 "max": self.last_bookable_date(today).isoformat(),
             }
         )
-        for name in ("first_name", "last_name", "email", "phone", "message"):
-            self.fields[name].widget.attrs["maxlength"] = self.fields[name].max_length
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4())
             self.initial.setdefault("started", sign_started())
@@ -195,10 +189,7 @@ class AppointmentRequestForm(forms.ModelForm):
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(
-                BAD_PHONE,
-                code="invalid_phone",
-            )
+            raise forms.ValidationError(BAD_PHONE, code="invalid_phone")
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def clean_preferred_date(self):

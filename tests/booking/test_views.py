@@ -412,3 +412,8 @@ def test_no_patient_data_in_logs(client, caplog, settings):
     client.get("/book/done/")
     for value in ("Quillon", "canary@example.com", "2175440123"):
         assert value not in caplog.text
+
+
+def test_formatted_international_phone_longer_than_e164_is_accepted(client):
+    assert post(client, phone="+44 (0) 20 - 7946 - 0958").status_code == 302
+    assert AppointmentRequest.objects.get().phone == "+442079460958"
