@@ -5,6 +5,7 @@ from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -89,3 +90,10 @@ def make_renditions(field_file) -> dict:
             result[ext].append([width, name])
     result["width"], result["height"] = image.width, image.height
     return result
+
+
+def delete_renditions(renditions: dict) -> None:
+    """Remove the renditions of a replaced hero image (its original is kept)."""
+    for ext in ("webp", "jpeg"):
+        for _width, name in renditions.get(ext, []):
+            default_storage.delete(name)

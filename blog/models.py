@@ -175,8 +175,10 @@ class Article(models.Model):
                 self.hero_image.save(
                     self.hero_image.name, self.hero_image.file, save=False
                 )
+            images.delete_renditions(self.hero_renditions)
             self.hero_renditions = images.make_renditions(self.hero_image)
-        elif not self.hero_image:
+        elif not self.hero_image and self.hero_renditions:
+            images.delete_renditions(self.hero_renditions)
             self.hero_renditions = {}
         super().save(*args, **kwargs)
 

@@ -76,3 +76,18 @@ def test_png_and_webp_are_accepted():
         buffer = BytesIO()
         Image.new("RGB", (1000, 600), "white").save(buffer, fmt)
         images.validate_hero_image(ContentFile(buffer.getvalue(), name="x"))
+
+
+def test_replacing_the_hero_replaces_its_renditions_and_keeps_originals():
+    article = ArticleFactory(with_hero=True)
+    old_original = article.hero_image.name
+    old = [name for _w, name in article.hero_renditions["webp"]]
+    article.hero_image = image_file(1000, 800, name="new.jpg", color="navy")
+    article.save()
+    assert all(not default_storage.exists(name) for name in old)
+    assert default_storage.exists(old_original)
+    assert article.hero_size() == (1000, 800)
+    article.hero_image = ""
+    article.hero_alt = ""
+    article.save()
+    assert article.hero_renditions == {}
