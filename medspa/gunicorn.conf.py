@@ -35,6 +35,7 @@ def on_exit(server):
         _task_worker.terminate()
         _task_worker.wait(timeout=10)
 
+
 # gunicorn's runtime control socket defaults to one path per user, which two
 # servers on one machine (tests, bench, `make run`) would fight over.
 control_socket_disable = True
