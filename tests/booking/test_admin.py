@@ -326,3 +326,25 @@ def test_staff_can_see_which_article_brought_a_request(front_desk_client, treatm
     assert appointment_request.reference in filtered.content.decode()
     detail = front_desk_client.get(change_url(appointment_request)).content.decode()
     assert "Botox or Dysport?" in detail
+
+
+def test_treatment_admin_smoke(admin_client, treatment):
+    assert admin_client.get("/admin/booking/treatment/").status_code == 200
+    assert admin_client.get("/admin/booking/treatment/add/").status_code == 200
+    response = admin_client.get("/admin/booking/treatment/", {"q": "Botox"})
+    assert "Botox Cosmetic" in response.content.decode()
+
+
+def test_anonymized_request_still_opens_and_can_be_closed(front_desk_client, treatment):
+    from booking.services import appointment_requests_anonymize_expired
+
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
+        appointment_request = AppointmentRequestFactory(treatment=treatment)
+    appointment_requests_anonymize_expired(days=365)
+    url = change_url(appointment_request)
+    assert front_desk_client.get(url).status_code == 200
+    response = front_desk_client.post(url, {"status": "cancelled", "staff_notes": ""})
+    assert response.status_code == 302
+    appointment_request.refresh_from_db()
+    assert appointment_request.status == "cancelled"
+    assert appointment_request.email == ""
