@@ -280,3 +280,16 @@ def test_detail_query_count_is_fixed(client, django_assert_num_queries, size):
     with django_assert_num_queries(3):  # article+treatment, categories, related
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_feed_and_sitemap_query_counts_are_fixed(
+    client, django_assert_num_queries, size
+):
+    make_articles(size)
+    with django_assert_num_queries(2):  # articles, categories
+        client.get(reverse("blog:feed"))
+    with django_assert_num_queries(
+        4
+    ):  # pages need none; treatments, articles, categories
+        client.get(reverse("sitemap"))
