@@ -42,6 +42,7 @@ def test_reader_follows_book_from_an_article_to_the_booking_form(
     page.wait_for_url("**/book/?*")
     assert page.get_by_role("heading", level=1).inner_text() == "Request an appointment"
     assert page.locator("input[name=article]").input_value() == article.slug
+    assert page.locator("select[name=treatment]").input_value() == "botox"
 
 
 @pytest.mark.parametrize(
