@@ -18,9 +18,11 @@ def _staff_groups(request):
     With --reuse-db, a flush in an earlier run would otherwise leave them missing
     for every later run, since applied migrations never run again.
     """
-    if "django_db" not in request.keywords:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
         return
-    request.getfixturevalue("_django_db_helper")
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
     from django.apps import apps
     from django.contrib.auth.models import Group
 
