@@ -206,6 +206,12 @@ class AppointmentRequestForm(forms.ModelForm):
                 code="too_far",
                 params={"last": date_format(last, "F j, Y")},
             )
+        if value.isoformat() in settings.BOOKING_CLOSED_DATES:
+            raise forms.ValidationError(
+                _("The clinic is closed on %(date)s; choose another day."),
+                code="closed_day",
+                params={"date": date_format(value, "F j")},
+            )
         if value.weekday() not in settings.CLINIC["hours"]:
             raise forms.ValidationError(
                 _("The clinic is closed on %(day)s; choose another day."),

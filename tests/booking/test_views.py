@@ -155,6 +155,15 @@ def test_closed_day_is_refused(client):
     ]
 
 
+def test_holiday_closure_is_refused(client, settings):
+    holiday = next_open_day()
+    settings.BOOKING_CLOSED_DATES = [holiday.isoformat()]
+    response = post(client, preferred_date=holiday.isoformat())
+    assert errors(response)["preferred_date"] == [
+        f"The clinic is closed on {holiday:%B} {holiday.day}; choose another day."
+    ]
+
+
 def test_evening_on_saturday_is_refused(client):
     saturday = next_open_day() + datetime.timedelta(days=4)
     response = post(
