@@ -21,7 +21,7 @@ db: $(VENV)/installed.stamp
 stop-db:
 	$(PY) -m medspa.embedded_postgres stop
 
-staticfiles/collected.stamp: $(VENV)/installed.stamp $(shell find static -type f 2>/dev/null)
+staticfiles/collected.stamp: $(VENV)/installed.stamp $(shell find static */static -type f 2>/dev/null)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	touch $@
 
