@@ -46,7 +46,10 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 FORWARDED = "X-Forwarded-Proto: https"
+# While profiling one page: BENCH_ONLY="article detail,booking POST".
+ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
 
+SERVER_PID = [0]  # gunicorn's master, once started
 TARGET_RATIO = 0.3
 TARGET_P99_MS = 50
 TARGET_QUERIES = 4
@@ -66,8 +69,9 @@ def run(*args: str, env: dict[str, str], **kwargs) -> subprocess.CompletedProces
     return subprocess.run(args, cwd=ROOT, env=env, check=True, **kwargs)
 
 
-def bench_database_url() -> str:
-    """Start the embedded server and return a URL for a fresh bench database."""
+def bench_database_url(reuse: bool) -> tuple[str, bool]:
+    """Start the embedded server; return the bench database URL and whether it
+    was made afresh (BENCH_REUSE_DB=1 keeps an existing one, for profiling)."""
     dev_url = subprocess.run(
         [PY, "-m", "medspa.embedded_postgres", "url"],
         cwd=ROOT,
@@ -80,10 +84,15 @@ def bench_database_url() -> str:
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        # Recreated on every run so each run measures the same data set.
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]
+        ).fetchone()
+        fresh = not (reuse and exists)
+        if fresh:
+            # Recreated on every run so each run measures the same data set.
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return urlunsplit(parts._replace(path=f"/{DB_NAME}")), fresh
 
 
 def free_port() -> int:
@@ -128,6 +137,37 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
     sys.exit("gunicorn did not answer /healthz within 60 s")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(server_pid: int) -> dict[int, int]:
+    """CPU time (user+system, in clock ticks) of every process serving the bench:
+    the gunicorn workers and the PostgreSQL backends of the bench database.
+
+    Divided by the requests served, it gives the CPU cost of one request, which
+    other load on the machine barely changes (unlike requests/s).
+    """
+    ticks = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        parent = int(fields[1])
+        if parent == server_pid or f" {DB_NAME} " in cmdline:
+            ticks[int(proc.name)] = int(fields[11]) + int(fields[12])
+    return ticks
+
+
+def cpu_ms(before: dict[int, int], after: dict[int, int]) -> float:
+    used = sum(total - before.get(pid, 0) for pid, total in after.items())
+    return used * 1000 / CLOCK_TICKS
+
+
 def wrk(url: str, *, seconds: int, script: str = "get.lua", args=()) -> dict:
     command = [
         "wrk",
@@ -144,12 +184,15 @@ def wrk(url: str, *, seconds: int, script: str = "get.lua", args=()) -> dict:
     ]
     if args:
         command += ["--", *args]
+    before = cpu_ticks(SERVER_PID[0])
     output = subprocess.run(
         command, cwd=WORK, check=True, capture_output=True, text=True
     ).stdout
+    used = cpu_ms(before, cpu_ticks(SERVER_PID[0]))
     line = next(x for x in output.splitlines() if x.startswith("BENCH_JSON "))
     result = json.loads(line.removeprefix("BENCH_JSON "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_ms"] = used / max(1, result["requests"])
     result["errors"] = sum(v for k, v in result.items() if k.startswith("errors_"))
     return result
 
@@ -268,9 +311,9 @@ def kb(size: int | None) -> str:
 
 def table(rows: list[dict], ceiling_rps: float) -> str:
     lines = [
-        "| page | path | req/s | p50 ms | p99 ms | × ceiling | SQL queries | "
-        "HTML KB | gzip KB | errors |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| page | path | req/s | p50 ms | p99 ms | × ceiling | CPU ms/req | "
+        "SQL queries | HTML KB | gzip KB | errors |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for row in rows:
         load_ = row.get("load")
@@ -278,14 +321,15 @@ def table(rows: list[dict], ceiling_rps: float) -> str:
         if queries is not None and row.get("queries_cold") not in (None, queries):
             queries = f"{queries} ({row['queries_cold']} cold)"
         lines.append(
-            "| {name} | `{path}` | {rps} | {p50} | {p99} | {ratio} | {q} | {html} | "
-            "{gz} | {err} |".format(
+            "| {name} | `{path}` | {rps} | {p50} | {p99} | {ratio} | {cpu} | {q} | "
+            "{html} | {gz} | {err} |".format(
                 name=row["name"],
                 path=row["path"],
                 rps=f"{load_['rps']:.0f}" if load_ else "–",
                 p50=ms(load_["p50_us"]) if load_ else "–",
                 p99=ms(load_["p99_us"]) if load_ else "–",
                 ratio=f"{load_['rps'] / ceiling_rps:.2f}" if load_ else "–",
+                cpu=f"{load_['cpu_ms']:.2f}" if load_ else "–",
                 q="–" if queries is None else queries,
                 html=kb(row.get("html_bytes")),
                 gz=kb(row.get("gzip_bytes")),
@@ -343,7 +387,10 @@ def write_results(report: str) -> None:
         "the ceiling is a static file of the same size as the article HTML served "
         "by the same gunicorn and WhiteNoise in the same run. SQL queries are "
         "counted per view (warm cache; cold in parentheses when different); "
-        "gzip is the HTML compressed at level 6.\n"
+        "gzip is the HTML compressed at level 6. CPU ms/req is the CPU time the "
+        "gunicorn workers and the bench database's PostgreSQL backends spent per "
+        "request (wrk's own excluded): unlike req/s, other load on the machine "
+        "barely changes it, and cores × 1000 / CPU ms/req bounds req/s.\n"
     )
     results.write_text(preamble + "\n" + report.rstrip() + "\n" + earlier)
 
@@ -371,11 +418,14 @@ def main() -> None:
         "GUNICORN_ACCESS_LOG": os.environ.get("GUNICORN_ACCESS_LOG", ""),
     }
     log(f"fresh database {DB_NAME} on the embedded PostgreSQL")
-    env["DATABASE_URL"] = bench_database_url()
+    env["DATABASE_URL"], fresh = bench_database_url(
+        os.environ.get("BENCH_REUSE_DB") == "1"
+    )
     run(PY, "manage.py", "migrate", "--noinput", "--verbosity", "0", env=env)
     run(PY, "manage.py", "createcachetable", env=env)
-    log("scaled data set (bench/generate.py)")
-    run(PY, "bench/generate.py", env=env)
+    if fresh:
+        log("scaled data set (bench/generate.py)")
+        run(PY, "bench/generate.py", env=env)
     log("collectstatic with the production manifest storage")
     run(PY, "manage.py", "collectstatic", "--noinput", "--verbosity", "0", env=env)
     log("SQL queries and HTML size per page (bench/measure.py)")
@@ -394,26 +444,30 @@ def main() -> None:
             stdout=gunicorn_log,
             stderr=subprocess.STDOUT,
         )
+    SERVER_PID[0] = server.pid
     try:
         wait_until_up(base, server)
         ceiling_path = measured["ceiling"]["path"]
         log(f"ceiling {ceiling_path} ({measured['ceiling']['bytes']} bytes)")
         ceilings = [load(base, ceiling_path)]
+        rows = [row for row in rows if not ONLY or row["name"] in ONLY]
         for row in rows:
             if row["status"] != 200:
                 row["note"] = f"HTTP {row['status']}"
                 continue
             log(f"{row['name']} {row['path']}")
             row["load"] = load(base, row["path"])
-        prepare_posts(port, measured["booking"], measured["started"])
-        log("booking POST /book/")
-        post = wrk(
-            base + "/book/",
-            seconds=SECONDS,
-            script="post.lua",
-            args=[str(WORK / "bodies.txt"), str(WRK_THREADS)],
-        )
-        rows.append(post_row(post, env) | {"queries": measured["post"]["queries"]})
+        if not ONLY or "booking POST" in ONLY:
+            prepare_posts(port, measured["booking"], measured["started"])
+            log("booking POST /book/")
+            post = wrk(
+                base + "/book/",
+                seconds=SECONDS,
+                script="post.lua",
+                args=[str(WORK / "bodies.txt"), str(WRK_THREADS)],
+            )
+            post_queries = measured["post"]["queries"]
+            rows.append(post_row(post, env) | {"queries": post_queries})
         log("ceiling again")
         ceilings.append(load(base, ceiling_path))
     finally:
@@ -428,6 +482,7 @@ def main() -> None:
             "rps": ceiling_rps,
             "p50_us": max(c["p50_us"] for c in ceilings),
             "p99_us": max(c["p99_us"] for c in ceilings),
+            "cpu_ms": sum(c["cpu_ms"] for c in ceilings) / len(ceilings),
             "errors": sum(c["errors"] for c in ceilings),
         },
         "html_bytes": measured["ceiling"]["bytes"],

@@ -41,6 +41,9 @@ ARTICLE_BODY = (
     "<h3>Afterwards</h3><ol><li>Rest</li><li>Watch</li></ol>"
     '<p>Read the <a href="https://www.fda.gov/">FDA label</a>.</p>'
 )
+# Script types a browser executes, so the CSP applies to them; data blocks such as
+# application/ld+json are never run and need no nonce.
+JAVASCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
 # What a production process computes for these (read from medspa/settings.py).
 PRODUCTION_SETTINGS = [
     "DEBUG",
@@ -266,11 +269,10 @@ def csp_problems(html: str, nonce: str) -> list[str]:
         attrs = element.attrib
         if tag == "style":
             problems.append("<style> element")
-        if tag == "script" and "src" not in attrs:
+        executable = attrs.get("type", "").lower() in JAVASCRIPT_TYPES
+        if tag == "script" and "src" not in attrs and executable:
             if not nonce or attrs.get("nonce") != nonce:
-                problems.append(
-                    f"inline <script> without this response's nonce: {attrs}"
-                )
+                problems.append(f"<script> without this response's nonce: {attrs}")
         for attr, value in attrs.items():
             if attr == "style":
                 problems.append(f'style="" on <{tag}>')
