@@ -10,6 +10,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking.forms import AppointmentRequestForm
 from booking.models import AppointmentRequest, AuditEntry, Treatment
 from booking.services import (
     appointment_request_set_status,
@@ -26,19 +27,18 @@ admin.site.index_template = "booking/admin/index.html"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Free-text staff fields go into the trail as "changed", never their contents.
 PRIVATE_FIELDS = {"staff_notes"}
-PATIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "treatment",
-    "preferred_date",
-    "preferred_time",
-    "patient_type",
-    "contact_method",
-    "message",
-    "consent",
-)
+# What the patient typed is exactly what the public form accepts.
+PATIENT_FIELDS = AppointmentRequestForm.Meta.fields
+TRACKING_FIELDS = [
+    "handled_by",
+    "source_article",
+    "source_path",
+    "created_at",
+    "updated_at",
+    "patient_email_sent_at",
+    "clinic_email_sent_at",
+    "anonymized_at",
+]
 
 
 def csv_safe(value) -> str:
@@ -167,34 +167,13 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             },
         ),
         (_("Patient"), {"fields": PATIENT_FIELDS}),
-        (
-            _("Tracking"),
-            {
-                "fields": [
-                    "handled_by",
-                    "source_article",
-                    "source_path",
-                    "created_at",
-                    "updated_at",
-                    "patient_email_sent_at",
-                    "clinic_email_sent_at",
-                    "anonymized_at",
-                ]
-            },
-        ),
+        (_("Tracking"), {"fields": TRACKING_FIELDS}),
         (_("History"), {"fields": ["history"]}),
     ]
     readonly_fields = [
         "reference",
         *PATIENT_FIELDS,
-        "handled_by",
-        "source_article",
-        "source_path",
-        "created_at",
-        "updated_at",
-        "patient_email_sent_at",
-        "clinic_email_sent_at",
-        "anonymized_at",
+        *TRACKING_FIELDS,
         "history",
     ]
 

@@ -2,7 +2,8 @@ from importlib import import_module
 
 import pytest
 
-from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
+from tests.blog.factories import ArticleFactory, CategoryFactory
+from tests.booking.factories import TreatmentFactory
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from django.utils import timezone
 from PIL import Image
 
 from blog.models import Article, Category
-from booking.models import Treatment
 
 
 def image_file(width=1600, height=900, fmt="JPEG", name="hero.jpg", color="teal"):
@@ -23,19 +22,6 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Category {n}")
     slug = factory.Sequence(lambda n: f"category-{n}")
-
-
-class TreatmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Treatment
-        django_get_or_create = ["slug"]
-
-    name = factory.Sequence(lambda n: f"Treatment {n}")
-    slug = factory.Sequence(lambda n: f"treatment-{n}")
-    category = Treatment.Category.INJECTABLES
-    duration_minutes = 30
-    summary = "A short summary."
-    description = "A longer description."
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -3,7 +3,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from blog.models import Article
-from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
+from tests.blog.factories import ArticleFactory, CategoryFactory
+from tests.booking.factories import TreatmentFactory
 
 # serialized_rollback restores what data migrations created (the groups) afterwards.
 pytestmark = [

@@ -7,7 +7,8 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
+from tests.blog.factories import ArticleFactory, CategoryFactory
+from tests.booking.factories import TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from blog.models import Article
-from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
+from tests.blog.factories import ArticleFactory, CategoryFactory
+from tests.booking.factories import TreatmentFactory
 
 pytestmark = pytest.mark.django_db
 
