@@ -371,38 +371,37 @@ def verdicts(rows: list[dict], ceiling_rps: float) -> list[str]:
     return out
 
 
-def write_results(report: str) -> None:
+PREAMBLE = (
+    "# Benchmark results\n\n"
+    "Written by `make bench` (bench/run.py) and bench/lighthouse.sh; the newest "
+    "section first. Each page is driven by wrk for a fixed time with the stated "
+    "connections; the ceiling is a static file of the same size as the article "
+    "HTML served by the same gunicorn and WhiteNoise in the same run. SQL queries "
+    "are counted per view (warm cache; cold in parentheses when different); gzip "
+    "is the HTML compressed at level 6. CPU ms/req is the CPU time the gunicorn "
+    "workers and the bench database's PostgreSQL backends spent per request "
+    "(wrk's own excluded): unlike req/s, other load on the machine barely "
+    "changes it, and cores × 1000 / CPU ms/req bounds req/s.\n"
+)
+
+
+def add_results_section(section: str, keep: int = 12) -> None:
+    """Put a section (starting with "## ") first in bench/results.md."""
     results = BENCH / "results.md"
-    marker = "\n## Run "
-    earlier = ""
+    sections = []
     if results.exists():
         text = results.read_text()
-        if marker in text:
-            runs = text[text.index(marker) :].split(marker)[1:]
-            earlier = "".join(marker + r for r in runs[:9])
-    preamble = (
-        "# Benchmark results\n\n"
-        "Written by `make bench` (bench/run.py); the newest run first. "
-        "Each page is driven by wrk for a fixed time with the stated connections; "
-        "the ceiling is a static file of the same size as the article HTML served "
-        "by the same gunicorn and WhiteNoise in the same run. SQL queries are "
-        "counted per view (warm cache; cold in parentheses when different); "
-        "gzip is the HTML compressed at level 6. CPU ms/req is the CPU time the "
-        "gunicorn workers and the bench database's PostgreSQL backends spent per "
-        "request (wrk's own excluded): unlike req/s, other load on the machine "
-        "barely changes it, and cores × 1000 / CPU ms/req bounds req/s.\n"
-    )
-    results.write_text(preamble + "\n" + report.rstrip() + "\n" + earlier)
+        if "\n## " in text:
+            sections = text[text.index("\n## ") + 1 :].split("\n## ")
+            sections = [s if s.startswith("## ") else "## " + s for s in sections]
+    sections = [section.strip() + "\n", *(s.strip() + "\n" for s in sections)]
+    results.write_text(PREAMBLE + "\n" + "\n".join(sections[:keep]))
 
 
-def main() -> None:
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: apt-get install -y wrk (make bench does this)")
+def production_env(port: int) -> dict[str, str]:
+    """The environment of a production deployment, on 127.0.0.1:port."""
     WORK.mkdir(exist_ok=True)
-    started = time.monotonic()
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
+    return {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")} | {
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -417,10 +416,12 @@ def main() -> None:
         # The TLS proxy in front of production keeps the access log.
         "GUNICORN_ACCESS_LOG": os.environ.get("GUNICORN_ACCESS_LOG", ""),
     }
-    log(f"fresh database {DB_NAME} on the embedded PostgreSQL")
-    env["DATABASE_URL"], fresh = bench_database_url(
-        os.environ.get("BENCH_REUSE_DB") == "1"
-    )
+
+
+def prepare_site(env: dict[str, str], *, reuse: bool) -> dict:
+    """Database, data, static files; return bench/measure.py's findings."""
+    log(f"database {DB_NAME} on the embedded PostgreSQL")
+    env["DATABASE_URL"], fresh = bench_database_url(reuse)
     run(PY, "manage.py", "migrate", "--noinput", "--verbosity", "0", env=env)
     run(PY, "manage.py", "createcachetable", env=env)
     if fresh:
@@ -429,21 +430,34 @@ def main() -> None:
     log("collectstatic with the production manifest storage")
     run(PY, "manage.py", "collectstatic", "--noinput", "--verbosity", "0", env=env)
     log("SQL queries and HTML size per page (bench/measure.py)")
-    measured = json.loads(
+    return json.loads(
         run(PY, "bench/measure.py", env=env, capture_output=True, text=True).stdout
     )
-    rows = measured["pages"]
 
-    workers = env.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) * 2 + 1)
-    log(f"gunicorn on {base} ({workers} workers)")
+
+def start_gunicorn(env: dict[str, str]) -> subprocess.Popen:
     with open(WORK / "gunicorn.log", "w") as gunicorn_log:
-        server = subprocess.Popen(
+        return subprocess.Popen(
             [str(Path(PY).parent / "gunicorn"), "--config", "medspa/gunicorn.conf.py"],
             cwd=ROOT,
             env=env,
             stdout=gunicorn_log,
             stderr=subprocess.STDOUT,
         )
+
+
+def main() -> None:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install -y wrk (make bench does this)")
+    started = time.monotonic()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = production_env(port)
+    measured = prepare_site(env, reuse=os.environ.get("BENCH_REUSE_DB") == "1")
+    rows = measured["pages"]
+    workers = env.get("WEB_CONCURRENCY") or str((os.cpu_count() or 1) * 2 + 1)
+    log(f"gunicorn on {base} ({workers} workers)")
+    server = start_gunicorn(env)
     SERVER_PID[0] = server.pid
     try:
         wait_until_up(base, server)
@@ -514,7 +528,7 @@ def main() -> None:
         ]
     )
     say("\n" + report)
-    write_results(report)
+    add_results_section(report)
     log(f"written to {BENCH / 'results.md'}")
 
 
