@@ -29,8 +29,12 @@ from django.test.utils import CaptureQueriesContext
 
 from blog.models import Article
 from booking.models import AppointmentRequest
-from tests.blog.factories import ArticleFactory, CategoryFactory, TreatmentFactory
-from tests.booking.factories import AppointmentRequestFactory, form_data
+from tests.blog.factories import ArticleFactory, CategoryFactory
+from tests.booking.factories import (
+    AppointmentRequestFactory,
+    TreatmentFactory,
+    form_data,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
