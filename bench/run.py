@@ -271,7 +271,7 @@ def post_row(post: dict, env: dict[str, str]) -> dict:
             "bench/verify_posts.py",
             str(WORK),
             env=env,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
         ).stdout
     )
@@ -431,7 +431,7 @@ def prepare_site(env: dict[str, str], *, reuse: bool) -> dict:
     run(PY, "manage.py", "collectstatic", "--noinput", "--verbosity", "0", env=env)
     log("SQL queries and HTML size per page (bench/measure.py)")
     return json.loads(
-        run(PY, "bench/measure.py", env=env, capture_output=True, text=True).stdout
+        run(PY, "bench/measure.py", env=env, stdout=subprocess.PIPE, text=True).stdout
     )
 
 
