@@ -48,6 +48,8 @@ WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 FORWARDED = "X-Forwarded-Proto: https"
 # While profiling one page: BENCH_ONLY="article detail,booking POST".
 ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
+# Says what differs from the committed code, e.g. "bench/proposals applied".
+LABEL = os.environ.get("BENCH_LABEL", "")
 
 SERVER_PID = [0]  # gunicorn's master, once started
 TARGET_RATIO = 0.3
@@ -510,7 +512,7 @@ def main() -> None:
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     report = "\n".join(
         [
-            f"## Run {now}",
+            f"## Run {now}" + (f" ({LABEL})" if LABEL else ""),
             "",
             f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['memory']} RAM, "
             f"Linux {info['kernel']}, Python {info['python']}, {info['wrk']}. "
