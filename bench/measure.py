@@ -45,6 +45,26 @@ def measure(client: Client, path: str) -> dict:
     }
 
 
+def page_weight(body: bytes) -> dict:
+    """Compressed bytes of the page and the CSS and JS it loads (images aside),
+    as WhiteNoise serves them: its precompressed .gz files."""
+    html = body.decode()
+    assets = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    assets += re.findall(r'<script[^>]* src="([^"]+)"', html)
+    weight = {"html": len(gzip.compress(body, 6)), "css": 0, "js": 0}
+    for url in assets:
+        path = settings.STATIC_ROOT / url.removeprefix(settings.STATIC_URL)
+        packed = path.with_name(path.name + ".gz")
+        size = (
+            packed.stat().st_size
+            if packed.exists()
+            else len(gzip.compress(path.read_bytes(), 6))
+        )
+        weight["css" if url.endswith(".css") else "js"] += size
+    weight["total"] = sum(weight.values())
+    return weight
+
+
 def measure_post(choices: dict) -> dict:
     """Queries for one valid booking submission (the form enforces a fill time)."""
     client = Client()
@@ -76,10 +96,12 @@ def main() -> None:
     client = Client()
     pages = []
     ceiling_body = None
+    weight = None
     for name, path in bench_pages.get_pages():
         result = measure(client, path)
         if name == bench_pages.CEILING_PAGE and result["status"] == 200:
             ceiling_body = result["body"]
+            weight = page_weight(ceiling_body)
         del result["body"]
         pages.append({"name": name, "path": path, **result})
     if ceiling_body is None:  # until the article page exists, the home page
@@ -98,6 +120,7 @@ def main() -> None:
                     "bytes": len(ceiling_body),
                 },
                 "data": bench_pages.describe_data(),
+                "article_weight": weight,
                 "booking": bench_pages.booking_choices(),
                 "post": measure_post(bench_pages.booking_choices()),
                 "started": [sign_started() for _ in range(POSTS)],

@@ -56,6 +56,7 @@ TARGET_RATIO = 0.3
 TARGET_P99_MS = 50
 TARGET_QUERIES = 4
 TARGET_POST_P99_MS = 500
+TARGET_WEIGHT_KB = 21
 
 
 def say(text: str) -> None:
@@ -341,9 +342,15 @@ def table(rows: list[dict], ceiling_rps: float) -> str:
     return "\n".join(lines)
 
 
-def verdicts(rows: list[dict], ceiling_rps: float) -> list[str]:
+def verdicts(rows: list[dict], ceiling_rps: float, weight: dict) -> list[str]:
     by_name = {row["name"]: row for row in rows}
-    out = []
+    total = weight["total"] / 1024
+    out = [
+        f"- article page weight ≤ {TARGET_WEIGHT_KB} KB (HTML + CSS + JS, gzip, "
+        f"images aside): {total:.1f} KB (HTML {weight['html'] / 1024:.1f}, CSS "
+        f"{weight['css'] / 1024:.1f}, JS {weight['js'] / 1024:.1f}) "
+        f"{'MET' if total <= TARGET_WEIGHT_KB else 'MISSED'}"
+    ]
     article = by_name.get("article detail")
     if article and article.get("load"):
         ratio = article["load"]["rps"] / ceiling_rps
@@ -524,7 +531,7 @@ def main() -> None:
             "",
             table([ceiling_row, *rows], ceiling_rps),
             "",
-            *verdicts(rows, ceiling_rps),
+            *verdicts(rows, ceiling_rps, measured["article_weight"]),
             "",
             f"Whole run: {time.monotonic() - started:.0f} s.",
         ]
