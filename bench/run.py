@@ -48,7 +48,7 @@ WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "2"))
 FORWARDED = "X-Forwarded-Proto: https"
 # While profiling one page: BENCH_ONLY="article detail,booking POST".
 ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
-# Says what differs from the committed code, e.g. "bench/proposals applied".
+# Says what differs from the committed code, e.g. "GUNICORN_THREADS=4".
 LABEL = os.environ.get("BENCH_LABEL", "")
 
 SERVER_PID = [0]  # gunicorn's master, once started

@@ -102,7 +102,13 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "medspa_cache",
-    }
+    },
+    # Rendered HTML fragments, per process: a hit costs no database round trip.
+    # Keys carry the rows' updated_at, so every process sees an edit at once.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 # --- Auth -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import caches
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
 # run next to one unless told that this single-threaded test use is safe.
@@ -22,6 +23,8 @@ CHROMIUM_ARGS = [
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Per-process caches outlive each test's database rollback.
+    caches["fragments"].clear()
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -278,9 +279,31 @@ def test_list_query_count_is_fixed(client, django_assert_num_queries, size):
 def test_detail_query_count_is_fixed(client, django_assert_num_queries, size):
     make_articles(size, categories_per_article=size)
     article = Article.objects.first()
-    with django_assert_num_queries(3):  # article+treatment, categories, related
+    caches["fragments"].clear()
+    # Cold: freshness check, article+treatment, categories, related.
+    with django_assert_num_queries(4):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+    # Warm: only the freshness check; the rendered page comes from the cache.
+    with django_assert_num_queries(1):
+        cached = client.get(article.get_absolute_url())
+    assert cached.content == response.content
+
+
+def test_published_edit_shows_at_once_despite_page_cache(client):
+    article = ArticleFactory(title="Before the edit")
+    assert "Before the edit" in client.get(article.get_absolute_url()).text
+    article.title = "After the edit"
+    article.save()
+    assert "After the edit" in client.get(article.get_absolute_url()).text
+
+
+def test_unpublished_article_is_gone_at_once_despite_page_cache(client):
+    article = ArticleFactory()
+    assert client.get(article.get_absolute_url()).status_code == 200
+    article.status = Article.Status.DRAFT
+    article.save()
+    assert client.get(article.get_absolute_url()).status_code == 404
 
 
 @pytest.mark.parametrize("size", [2, 15])
