@@ -28,6 +28,11 @@ class Category(models.Model):
         return reverse("blog:category", kwargs={"slug": self.slug})
 
 
+def public_q() -> models.Q:
+    """The public-visibility rule, for filters and conditional aggregates."""
+    return models.Q(status=Article.Status.PUBLISHED, published_at__lte=Now())
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> "ArticleQuerySet":
         """Return what the public may see: published, and its publish time has come.
@@ -35,7 +40,32 @@ class ArticleQuerySet(models.QuerySet):
         Comparing with the database clock makes scheduled articles appear by
         themselves, with no job to flip their status.
         """
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=Now())
+        return self.filter(public_q())
+
+    def page_version(self, slug: str) -> tuple[int, str] | None:
+        """Return (pk, version) of the public article `slug`, or None.
+
+        One query. The version changes when this article or any other is edited,
+        (un)published or reaches its publish time, because a page also lists
+        related articles: a cached page keyed by it is never stale.
+        """
+        this = public_q() & models.Q(slug=slug)
+        row = self.aggregate(
+            page_pk=models.Max("pk", filter=this),
+            page_updated_at=models.Max("updated_at", filter=this),
+            site_updated_at=models.Max("updated_at"),
+            site_public=models.Count("pk", filter=public_q()),
+        )
+        if row["page_pk"] is None:
+            return None
+        version = "|".join(
+            [
+                row["page_updated_at"].isoformat(),
+                row["site_updated_at"].isoformat(),
+                str(row["site_public"]),
+            ]
+        )
+        return row["page_pk"], version
 
     def for_listing(self) -> "ArticleQuerySet":
         return self.defer("body", "body_html", "body_text", "toc").prefetch_related(

@@ -65,24 +65,19 @@ class SearchView(ArticleListView):
 
 class ArticleDetailView(DetailView):
     def get(self, request, *args, **kwargs):
-        """Serve a visitor without a session the page rendered for the same row.
+        """Serve a visitor without a session the page rendered for the same data.
 
-        One indexed query checks the article is public and reads its updated_at,
-        which keys the cached page, so a published edit shows at once. Visitors
-        with a session (staff previews, pending messages) get a fresh render.
+        One query checks the article is public and reads a version that changes
+        with any article edit or publication, which keys the cached page, so an
+        edit shows at once. Visitors with a session (staff previews, pending
+        messages) get a fresh render.
         """
         if request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, "messages"}:
             return super().get(request, *args, **kwargs)
-        row = (
-            Article.objects.published()
-            .filter(slug=kwargs["slug"])
-            .values_list("pk", "updated_at")
-            .first()
-        )
-        if row is None:
+        found = Article.objects.page_version(kwargs["slug"])
+        if found is None:
             raise Http404
-        pk, updated_at = row
-        version = updated_at.isoformat()
+        pk, version = found
         key = f"article:{request.scheme}:{request.get_host()}:{pk}:{version}"
         html = caches["fragments"].get(key)
         if html is None:

@@ -247,6 +247,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return request.user.has_perm("booking.export_appointmentrequest")
 
     def get_search_results(self, request, queryset, search_term):
+        filtered = queryset  # the list filters already applied
         queryset, may_have_duplicates = super().get_search_results(
             request, queryset, search_term
         )
@@ -256,7 +257,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         except phonenumbers.NumberParseException:
             return queryset, may_have_duplicates
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        queryset |= self.model.objects.filter(phone=e164)
+        queryset |= filtered.filter(phone=e164)
         return queryset, may_have_duplicates
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -91,12 +91,19 @@ def appointment_request_create(
     if existing is not None:
         return existing
     duplicate = (
+        # Only a request identical in everything the patient typed counts, so a
+        # second, different request with the same contact details is never lost.
         AppointmentRequest.objects.filter(
+            first_name=first_name,
+            last_name=last_name,
             email__iexact=email,
             phone=phone,
             treatment=treatment,
             preferred_date=preferred_date,
             preferred_time=preferred_time,
+            patient_type=patient_type,
+            contact_method=contact_method,
+            message=message,
             status=AppointmentRequest.Status.NEW,
             created_at__gte=timezone.now() - DUPLICATE_WINDOW,
         )

@@ -264,8 +264,12 @@ BOOKING_RATE_LIMIT_WINDOW = env.int("BOOKING_RATE_LIMIT_WINDOW", default=600)
 BOOKING_MIN_FILL_SECONDS = env.int("BOOKING_MIN_FILL_SECONDS", default=3)
 BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=183)
 # Holidays and other one-off closures, as ISO dates (2026-12-25,2027-01-01).
-BOOKING_CLOSED_DATES = env.list("BOOKING_CLOSED_DATES", default=[])
+BOOKING_CLOSED_DATES = [
+    day.strip() for day in env.list("BOOKING_CLOSED_DATES", default=[]) if day.strip()
+]
 BOOKING_EMAIL_MAX_ATTEMPTS = env.int("BOOKING_EMAIL_MAX_ATTEMPTS", default=10)
 BOOKING_EMAIL_RETRY_SECONDS = env.int("BOOKING_EMAIL_RETRY_SECONDS", default=60)
 # Proxies in front of gunicorn that append to X-Forwarded-For; 0 trusts none of it.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# Production runs behind one proxy (see SECURE_PROXY_SSL_HEADER); without this,
+# every patient would share the proxy's address and its rate limit.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)

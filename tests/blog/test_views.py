@@ -280,7 +280,7 @@ def test_detail_query_count_is_fixed(client, django_assert_num_queries, size):
     make_articles(size, categories_per_article=size)
     article = Article.objects.first()
     caches["fragments"].clear()
-    # Cold: freshness check, article+treatment, categories, related.
+    # Cold: page version, article+treatment, categories, related.
     with django_assert_num_queries(4):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -296,6 +296,16 @@ def test_published_edit_shows_at_once_despite_page_cache(client):
     article.title = "After the edit"
     article.save()
     assert "After the edit" in client.get(article.get_absolute_url()).text
+
+
+def test_related_list_drops_an_unpublished_article_at_once_despite_page_cache(client):
+    category = CategoryFactory()
+    reader = ArticleFactory(categories=[category])
+    other = ArticleFactory(title="Soon to be withdrawn", categories=[category])
+    assert "Soon to be withdrawn" in client.get(reader.get_absolute_url()).text
+    other.status = Article.Status.DRAFT
+    other.save()
+    assert "Soon to be withdrawn" not in client.get(reader.get_absolute_url()).text
 
 
 def test_unpublished_article_is_gone_at_once_despite_page_cache(client):

@@ -127,6 +127,21 @@ def test_search_by_reference_name_email_phone(front_desk_client, treatment, term
     assert other.reference not in html
 
 
+def test_phone_search_keeps_the_list_filters(front_desk_client, treatment):
+    closed = AppointmentRequestFactory(
+        reference="MS-GONE1",
+        phone="+12175440100",
+        treatment=treatment,
+        status=AppointmentRequest.Status.CANCELLED,
+    )
+    open_one = AppointmentRequestFactory(
+        reference="MS-OPEN1", phone="+12175440100", treatment=treatment
+    )
+    html = front_desk_client.get(CHANGELIST, {"q": "(217) 544-0100"}).text
+    assert open_one.reference in html
+    assert closed.reference not in html  # the default "open" filter still applies
+
+
 def test_filters_and_date_hierarchy_render(front_desk_client, treatment):
     AppointmentRequestFactory(treatment=treatment)
     today = timezone.localdate()

@@ -243,6 +243,12 @@ def test_back_and_resubmit_with_new_token_creates_one_request(client):
     assert AppointmentRequest.objects.count() == 1
 
 
+def test_a_different_request_with_the_same_contact_details_is_kept(client):
+    post(client)
+    post(client, first_name="Second", message="For my sister")
+    assert AppointmentRequest.objects.count() == 2
+
+
 def test_honeypot_gets_a_polite_refusal_and_stores_nothing(client, mailoutbox):
     response = post(client, leave_blank="http://spam.example")
     assert response.status_code == 200
