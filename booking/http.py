@@ -1,0 +1,92 @@
+"""HTTP-level helpers shared by booking's views, admin and templates: who the
+client is, where the patient came from, and the booking link's query string."""
+
+import ipaddress
+import re
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9/_\-.]{0,199}$")
+# The booking link contract: /book/?treatment=<slug>&article=<slug>. Pages link
+# with booking_url(); the form reads the same names back (booking_link_initial).
+TREATMENT_PARAM = "treatment"
+ARTICLE_PARAM = "article"
+MAX_SLUG_LENGTH = 200
+
+
+def _parse_ip(value: str) -> str | None:
+    """A plain IP address from a header value, or None.
+
+    Proxies write "1.2.3.4:5678", "[2001:db8::1]:443" or "[::1]"; anything that
+    still does not parse is not an address we can store or rate-limit on.
+    """
+    value = value.strip()
+    if value.startswith("["):
+        value = value[1:].split("]", 1)[0]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def client_ip(request) -> str | None:
+    """The client address, trusting X-Forwarded-For only as far as our own proxies.
+
+    Falls back to REMOTE_ADDR when the forwarded entry is missing or not an IP,
+    so a misbehaving proxy can never turn an audited admin page into an error.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            address = _parse_ip(forwarded[-proxies])
+            if address is not None:
+                return address
+    return _parse_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def safe_source_path(value: str) -> str:
+    """A same-site path without query string, or "" (it must never carry PHI)."""
+    value = (value or "").split("?", 1)[0].split("#", 1)[0]
+    return value if SAFE_PATH.match(value) else ""
+
+
+def booking_url(*, treatment=None, article=None) -> str:
+    """The booking form's URL, preselecting a treatment and crediting an article."""
+    query = {}
+    if treatment is not None:
+        query[TREATMENT_PARAM] = treatment.slug
+    if article is not None:
+        query[ARTICLE_PARAM] = article.slug
+    url = reverse("booking:request")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def booking_link_initial(request) -> dict[str, str]:
+    """Read booking_url()'s query and the referring page into form initial data.
+
+    Only slugs and a same-site path are taken; the form checks them again.
+    """
+    treatment = request.GET.get(TREATMENT_PARAM, "")[:MAX_SLUG_LENGTH]
+    initial = {"source_article": request.GET.get(ARTICLE_PARAM, "")[:MAX_SLUG_LENGTH]}
+    if treatment:
+        initial["treatment"] = treatment
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc == request.get_host():
+        initial["source_path"] = safe_source_path(referer.path)
+    elif treatment:
+        initial["source_path"] = safe_source_path(
+            reverse("booking:treatment-detail", kwargs={"slug": treatment})
+            if re.fullmatch(r"[-a-zA-Z0-9_]+", treatment)
+            else ""
+        )
+    return initial
+
