@@ -4,6 +4,7 @@ variable (see the table in README.md); the defaults are safe for development."""
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -92,7 +93,6 @@ else:
 # costs at most the requests in flight, never a restart of the app.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if env("DJANGO_TEST_DB_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("DJANGO_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -103,8 +103,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "medspa_cache",
     },
-    # Rendered HTML fragments, per process: a hit costs no database round trip.
-    # Keys carry the rows' updated_at, so every process sees an edit at once.
+    # Rendered article pages, per process. Keys carry a site-wide article version
+    # (blog's page cache; one indexed query per view), which changes when any
+    # article is edited, (un)published or deleted, so every process sees it at once.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 2000},
@@ -185,16 +186,9 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
-    TEMPLATES[0]["OPTIONS"]["loaders"] = [
-        (
-            "django.template.loaders.cached.Loader",
-            [
-                "django.template.loaders.filesystem.Loader",
-                "django.template.loaders.app_directories.Loader",
-            ],
-        )
-    ]
-    TEMPLATES[0]["APP_DIRS"] = False
+    # A load balancer's health probe speaks plain HTTP to gunicorn; a redirect
+    # would read as "unhealthy" (SECURITY-REVIEW #18).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Mail and background tasks ----------------------------------------------
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="no-reply@localhost")
@@ -255,10 +249,21 @@ LOGGING = {
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
 
+# --- Proxy / client address -------------------------------------------------
+# Proxies in front of gunicorn that append to X-Forwarded-For; 0 trusts none of it.
+# Production runs behind one proxy (see SECURE_PROXY_SSL_HEADER); without this,
+# every patient would share the proxy's address (in the booking rate limit and in
+# the admin's audit trail).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+
 # --- Booking ----------------------------------------------------------------
 # Absolute base for links in emails (the worker has no request to build them from).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# `manage.py anonymize_appointment_requests` anonymises older requests. A short
+# window would erase requests the front desk is still working, so it is refused.
 BOOKING_RETENTION_DAYS = env.int("BOOKING_RETENTION_DAYS", default=365)
+if BOOKING_RETENTION_DAYS < 30:
+    raise ImproperlyConfigured("BOOKING_RETENTION_DAYS must be at least 30.")
 BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=5)
 BOOKING_RATE_LIMIT_WINDOW = env.int("BOOKING_RATE_LIMIT_WINDOW", default=600)
 BOOKING_MIN_FILL_SECONDS = env.int("BOOKING_MIN_FILL_SECONDS", default=3)
@@ -269,7 +274,9 @@ BOOKING_CLOSED_DATES = [
 ]
 BOOKING_EMAIL_MAX_ATTEMPTS = env.int("BOOKING_EMAIL_MAX_ATTEMPTS", default=10)
 BOOKING_EMAIL_RETRY_SECONDS = env.int("BOOKING_EMAIL_RETRY_SECONDS", default=60)
-# Proxies in front of gunicorn that append to X-Forwarded-For; 0 trusts none of it.
-# Production runs behind one proxy (see SECURE_PROXY_SSL_HEADER); without this,
-# every patient would share the proxy's address and its rate limit.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+# Seconds a rendered form stays valid: its signed token then expires and the
+# patient is asked to press Send again (nothing typed is lost).
+BOOKING_FORM_MAX_AGE = env.int("BOOKING_FORM_MAX_AGE", default=7200)
+# Acknowledgment emails sent to one address per day, so the form cannot be used to
+# mail strangers; past it the request is still stored and the clinic still notified.
+BOOKING_ACKNOWLEDGMENTS_PER_DAY = env.int("BOOKING_ACKNOWLEDGMENTS_PER_DAY", default=3)
