@@ -44,3 +44,27 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_plain_http_health_probe_is_answered_not_redirected_in_production_mode():
+    # A load balancer probes gunicorn over plain HTTP (SECURITY-REVIEW #18). The
+    # database is unreachable here, so an answered probe is a 503, never a 301.
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "client = Client(HTTP_HOST='example.com'); "
+        "print(client.get('/healthz').status_code, client.get('/').status_code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=production_env(
+            DJANGO_SETTINGS_MODULE="medspa.settings",
+            DATABASE_URL="postgres://unused@127.0.0.1:1/unused",
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    healthz, home = result.stdout.split()
+    assert healthz == "503"
+    assert home == "301"  # Everything else still goes to https.
