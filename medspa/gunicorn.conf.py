@@ -1,16 +1,26 @@
-"""gunicorn settings; every value can be overridden from the environment."""
+"""gunicorn settings; every value can be overridden from the environment
+(see the table in README.md)."""
 
 import multiprocessing
-import os
+from pathlib import Path
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+import environ
+
+env = environ.Env()
+# gunicorn reads this file before Django's settings, so it honours .env the same
+# way, or HOST, PORT and the rest could not be set there.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
+    environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env")
+
+bind = f"{env('HOST', default='127.0.0.1')}:{env.int('PORT', default=8000)}"
+workers = env.int("WEB_CONCURRENCY", default=multiprocessing.cpu_count() * 2 + 1)
+threads = env.int("GUNICORN_THREADS", default=1)
 timeout = 30
 graceful_timeout = 10
 # Settings are imported (and the embedded database started) once, then forked.
 preload_app = True
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# "-" logs to stderr; empty turns the access log off (the proxy keeps one).
+accesslog = env("GUNICORN_ACCESS_LOG", default="-") or None
 wsgi_app = "medspa.wsgi:application"
 
 # The background task worker (emails) lives and dies with gunicorn, so `make run`
@@ -21,7 +31,7 @@ _task_worker = None
 
 def on_starting(server):
     global _task_worker
-    if os.environ.get("RUN_TASK_WORKER", "1") == "1":
+    if env.bool("RUN_TASK_WORKER", default=True):
         import subprocess
         import sys
 
