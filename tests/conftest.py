@@ -1,4 +1,5 @@
 import os
+from importlib import import_module
 
 import pytest
 from django.core.cache import caches
@@ -25,6 +26,57 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Per-process caches outlive each test's database rollback.
     caches["fragments"].clear()
+
+
+def migration_groups() -> dict[str, list[str]]:
+    """The staff groups the data migrations make, read from their own constants."""
+    blog = import_module("blog.migrations.0003_content_editors_group")
+    booking = import_module("booking.migrations.0004_front_desk_group")
+    return {
+        blog.GROUP: [
+            f"blog.{action}_{model}" for model in blog.MODELS for action in blog.ACTIONS
+        ],
+        booking.FRONT_DESK: [
+            f"{app_label}.{codename}" for app_label, codename in booking.PERMISSIONS
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _staff_groups(request):
+    """Restore the migration-made groups a transactional test's flush removed.
+
+    With --reuse-db, a flush in an earlier run would otherwise leave them missing
+    for every later run, since applied migrations never run again.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from medspa.groups import create_group_with_permissions
+
+    present = set(Group.objects.values_list("name", flat=True))
+    for name, permissions in migration_groups().items():
+        if name not in present:
+            create_group_with_permissions(apps, name, *permissions)
+
+
+@pytest.fixture
+def content_editors_group(_staff_groups):
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get(name="Content editors")
+
+
+@pytest.fixture
+def treatment(db):
+    from tests.booking.factories import TreatmentFactory
+
+    return TreatmentFactory(name="Botox Cosmetic", slug="botox")
 
 
 @pytest.fixture(scope="session")

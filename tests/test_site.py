@@ -63,3 +63,37 @@ def test_security_headers_on_every_response(client):
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_group_helper_works_on_a_fresh_database_and_gives_models_module_back():
+    from django.contrib.auth.models import Group, Permission
+    from django.db.migrations.executor import MigrationExecutor
+
+    from medspa.groups import create_group_with_permissions
+
+    Permission.objects.filter(content_type__app_label="booking").delete()
+    state = MigrationExecutor(connection).loader.project_state(
+        [("booking", "0004_front_desk_group")]
+    )
+    app_config = state.apps.get_app_config("booking")
+    assert not hasattr(app_config, "models_module")
+
+    create_group_with_permissions(
+        state.apps,
+        "Reception",
+        "booking.view_appointmentrequest",
+        "booking.export_appointmentrequest",
+    )
+    group = Group.objects.get(name="Reception")
+    assert set(group.permissions.values_list("codename", flat=True)) == {
+        "view_appointmentrequest",
+        "export_appointmentrequest",
+    }
+    assert not hasattr(app_config, "models_module")
+
+    with pytest.raises(LookupError, match="booking.no_such_thing"):
+        create_group_with_permissions(
+            state.apps, "Nobody", "booking.no_such_thing", "booking.view_treatment"
+        )
+    assert not Group.objects.filter(name="Nobody").exists()
+    assert not hasattr(app_config, "models_module")

@@ -1,47 +1,6 @@
-import importlib
-
 import pytest
 
-from tests.booking.factories import TreatmentFactory, UserFactory
-
-# Groups created by data migrations, and the function that creates each.
-GROUP_MIGRATIONS = {
-    "Front desk": ("booking", "0004_front_desk_group", "create_front_desk"),
-    "Content editors": ("blog", "0003_content_editors_group", "create_group"),
-}
-
-
-@pytest.fixture(autouse=True)
-def _staff_groups(request):
-    """Restore the migration-made groups a transactional test's flush removed.
-
-    With --reuse-db, a flush in an earlier run would otherwise leave them missing
-    for every later run, since applied migrations never run again.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        return
-    transactional = marker.kwargs.get("transaction", False)
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
-    present = set(Group.objects.values_list("name", flat=True))
-    for name, (app_label, migration, function) in GROUP_MIGRATIONS.items():
-        if name in present:
-            continue
-        module = importlib.import_module(f"{app_label}.migrations.{migration}")
-        app_config = apps.get_app_config(app_label)
-        models_module = app_config.models_module
-        try:
-            getattr(module, function)(apps, None)
-        finally:
-            app_config.models_module = models_module
-
-
-@pytest.fixture
-def treatment(db):
-    return TreatmentFactory(name="Botox Cosmetic", slug="botox")
+from tests.booking.factories import UserFactory
 
 
 @pytest.fixture
