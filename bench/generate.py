@@ -131,8 +131,6 @@ def articles(treatment_list: list[Treatment]) -> None:
                 published_at=published_at,
                 references=source["references"],
                 hero_image=model.hero_image.name,
-                hero_width=model.hero_width,
-                hero_height=model.hero_height,
                 hero_alt=model.hero_alt,
                 hero_renditions=model.hero_renditions,
             )

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -56,10 +55,7 @@ class ReviewFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "stale":
-            cutoff = timezone.localdate() - timezone.timedelta(days=365)
-            return queryset.filter(last_reviewed_on__lt=cutoff) | queryset.filter(
-                last_reviewed_on__isnull=True
-            )
+            return queryset.review_due()
         return queryset
 
 

@@ -1,16 +1,29 @@
-import functools
+import datetime
 
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import connections, models
+from django.db import models
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blog import images, richtext
+from blog.search import MARK_START, MARK_STOP
+
+# An article's medical review is due this long after the last one (or if never).
+REVIEW_INTERVAL = datetime.timedelta(days=365)
+# One message for the database constraint and the admin form, which shows it
+# next to the field (a constraint's own error is not tied to any field).
+HERO_ALT_REQUIRED = _("Describe the hero image in its alt text.")
 
 
 class Category(models.Model):
@@ -30,39 +43,22 @@ class Category(models.Model):
         return reverse("blog:category", kwargs={"slug": self.slug})
 
 
+class ArticleStatus(models.TextChoices):
+    """Article.Status; defined here so Article.Meta's constraints can name it."""
+
+    DRAFT = "draft", _("Draft")
+    # Scheduled is "published with a future publish time", see Article.state().
+    PUBLISHED = "published", _("Published")
+
+
 def public_q() -> models.Q:
     """The public-visibility rule (see ArticleQuerySet.published)."""
-    return models.Q(status=Article.Status.PUBLISHED, published_at__lte=Now())
+    return models.Q(status=ArticleStatus.PUBLISHED, published_at__lte=Now())
 
 
-@functools.cache
-def _page_version_sql() -> tuple[str, list, int]:
-    """Compile the page-version query once per process; it runs on every cached
-    article view, where the ORM's compile time would cost more than the query."""
-    marker = "\x00slug"
-    articles = Article.objects.order_by()
-    query = (
-        Article.objects.published()
-        .filter(slug=marker)
-        .annotate(
-            last_edit=models.Subquery(
-                articles.order_by("-updated_at").values("updated_at")[:1]
-            ),
-            last_publication=models.Subquery(
-                articles.filter(public_q())
-                .order_by("-published_at")
-                .values("published_at")[:1]
-            ),
-            article_count=models.Subquery(
-                articles.values(n=models.Func("pk", function="COUNT"))
-            ),
-        )
-        .values_list(
-            "pk", "updated_at", "last_edit", "last_publication", "article_count"
-        )[:1]
-    ).query
-    sql, params = query.sql_with_params()
-    return sql, list(params), params.index(marker)
+def _review_cutoff() -> datetime.date:
+    """Reviews on or after this day are current (see REVIEW_INTERVAL)."""
+    return timezone.localdate() - REVIEW_INTERVAL
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -74,35 +70,82 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(public_q())
 
-    def page_version(self, slug: str) -> tuple[int, str] | None:
-        """Return (pk, version) of the public article `slug`, or None.
-
-        One query, made of index lookups. The version changes when any article is
-        edited, (un)published, deleted or reaches its publish time, because a page
-        also lists related articles: a cached page keyed by it is never stale.
-        """
-        sql, params, slug_index = _page_version_sql()
-        params = [*params]
-        params[slug_index] = slug
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        pk, *parts = row
-        return pk, "|".join(str(part).replace(" ", "T") for part in parts)
-
     def for_listing(self) -> "ArticleQuerySet":
         return self.defer("body", "body_html", "body_text", "toc").prefetch_related(
             "categories"
         )
 
+    def related_to(self, article: "Article", limit: int = 3) -> list["Article"]:
+        """Return up to `limit` public articles for `article`'s page: the newest
+        sharing one of its categories first, then the newest others.
+
+        One query whatever the data: each half of the union walks the
+        published-articles index newest first and stops after a few rows. The
+        second half reads twice `limit` rows, enough to fill the list whatever
+        the first half found. Uses `article`'s prefetched categories if any.
+        """
+        others = (
+            self.published()
+            .exclude(pk=article.pk)
+            .defer("body", "body_html", "body_text", "toc", "search_vector")
+            .order_by("-published_at", "-id")
+        )
+        sharing = self.model.categories.through.objects.filter(
+            category__in=[category.pk for category in article.categories.all()]
+        ).values("article_id")
+        near = others.filter(pk__in=sharing).annotate(tier=models.Value(0))[:limit]
+        newest = others.annotate(tier=models.Value(1))[: 2 * limit]
+        # The union keeps each half's order and limit; no order of its own.
+        candidates = list(near.union(newest, all=True).order_by())
+        candidates.sort(key=lambda a: (a.published_at, a.pk), reverse=True)
+        candidates.sort(key=lambda a: a.tier)
+        related, seen = [], set()
+        for candidate in candidates:
+            if candidate.pk not in seen:
+                seen.add(candidate.pk)
+                related.append(candidate)
+        return related[:limit]
+
+    def search(self, query: str) -> "ArticleQuerySet":
+        """Return the articles matching a web-search-style query (quotes, "or",
+        "-word"), best match first, each with a `headline`: the best passages of
+        its text, hits between search.MARK_START and MARK_STOP.
+
+        Title hits rank above summary hits above body hits (the weights of
+        search_vector). Chain it after published(); an empty query matches none.
+        """
+        if not query:
+            return self.none()
+        terms = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            self.filter(search_vector=terms)
+            .annotate(
+                rank=SearchRank(models.F("search_vector"), terms),
+                headline=SearchHeadline(
+                    "body_text",
+                    terms,
+                    config="english",
+                    start_sel=MARK_START,
+                    stop_sel=MARK_STOP,
+                    max_words=35,
+                    min_words=15,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "-published_at", "-id")
+        )
+
+    def review_due(self) -> "ArticleQuerySet":
+        """Return articles no clinician has reviewed within REVIEW_INTERVAL, or ever."""
+        return self.filter(
+            models.Q(last_reviewed_on__isnull=True)
+            | models.Q(last_reviewed_on__lt=_review_cutoff())
+        )
+
 
 class Article(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        # Scheduled is "published with a future publish time", see state().
-        PUBLISHED = "published", _("Published")
+    Status = ArticleStatus
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -146,12 +189,8 @@ class Article(models.Model):
         _("hero image"),
         upload_to="articles/originals/",
         blank=True,
-        width_field="hero_width",
-        height_field="hero_height",
         validators=[images.validate_hero_image],
     )
-    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_alt = models.CharField(
         _("hero image alt text"),
         max_length=200,
@@ -201,7 +240,7 @@ class Article(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(status="published")
+                condition=~models.Q(status=ArticleStatus.PUBLISHED)
                 | models.Q(published_at__isnull=False),
                 name="article_published_has_time",
                 violation_error_message=_("A published article needs a publish time."),
@@ -209,7 +248,7 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=models.Q(hero_image="") | ~models.Q(hero_alt=""),
                 name="article_hero_has_alt",
-                violation_error_message=_("Describe the hero image in its alt text."),
+                violation_error_message=HERO_ALT_REQUIRED,
             ),
         ]
 
@@ -217,8 +256,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        self._default_publish_time()
         rendered = richtext.render(self.body)
         self.body = rendered.clean_html
         self.body_html = rendered.html
@@ -226,6 +264,10 @@ class Article(models.Model):
         self.toc = rendered.toc
         self.reading_minutes = rendered.reading_minutes
         self.excerpt = self.summary or rendered.excerpt
+        # The hero's files are written (and replaced ones deleted) before the row:
+        # the renditions' names are stored in it. A failing row write can so leave
+        # orphan files behind, never a row pointing at missing ones; the admin
+        # validates (constraints included) before it saves, so that is rare.
         if self.hero_image and self.hero_image.name != self.hero_renditions.get("src"):
             if not self.hero_image._committed:
                 # Store the original first, so renditions record its final name.
@@ -243,18 +285,20 @@ class Article(models.Model):
         return reverse("blog:detail", kwargs={"slug": self.slug})
 
     def clean(self):
-        # Before constraints are validated: "published, no time" means now.
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        # Before constraints are validated, so "published, no time" passes them.
+        self._default_publish_time()
+        # The article_hero_has_alt constraint, tied to the field so the admin
+        # shows it there (and stricter: blank alt text is no description either).
+        # full_clean() then skips the constraint, so the message appears once.
         if self.hero_image and not self.hero_alt.strip():
             raise ValidationError(
-                {
-                    "hero_alt": _(
-                        "Describe the hero image for readers who cannot see it."
-                    )
-                },
-                code="alt_required",
+                {"hero_alt": ValidationError(HERO_ALT_REQUIRED, code="alt_required")}
             )
+
+    def _default_publish_time(self) -> None:
+        """Published without a publish time means published now."""
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     def is_public(self) -> bool:
         return (
@@ -269,10 +313,8 @@ class Article(models.Model):
         return _("Published") if self.is_public() else _("Scheduled")
 
     def is_review_stale(self) -> bool:
-        """Flag articles no clinician has reviewed in the last 12 months."""
-        if self.last_reviewed_on is None:
-            return True
-        return (timezone.localdate() - self.last_reviewed_on).days > 365
+        """Flag an article ArticleQuerySet.review_due() would return."""
+        return self.last_reviewed_on is None or self.last_reviewed_on < _review_cutoff()
 
     def reference_list(self) -> list[dict[str, str]]:
         refs = []
@@ -305,12 +347,6 @@ class Article(models.Model):
         width = jpegs[-1][0]
         ratio = self.hero_renditions["height"] / self.hero_renditions["width"]
         return (width, round(width * ratio))
-
-    def hero_width_px(self) -> int:
-        return self.hero_size()[0]
-
-    def hero_height_px(self) -> int:
-        return self.hero_size()[1]
 
     def seo_title_or_title(self) -> str:
         return self.seo_title or self.title

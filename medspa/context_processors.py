@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+# Weekday names for people, translated; Monday is 0, as in CLINIC["hours"].
+# medspa.clinic_tags has its own English list on purpose: schema.org's dayOfWeek
+# values are fixed names that must never be translated.
 WEEKDAYS = [
     _("Monday"),
     _("Tuesday"),

@@ -78,6 +78,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "medspa.context_processors.clinic",
             ],
+            # medspa is not an app, so its tag library is named here.
+            "libraries": {"clinic_tags": "medspa.clinic_tags"},
         },
     },
 ]

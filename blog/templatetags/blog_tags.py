@@ -2,7 +2,6 @@ import json
 
 from django import template
 from django.conf import settings
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -11,9 +10,6 @@ from blog.models import Article
 
 register = template.Library()
 
-DAY_NAMES = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-]  # fmt: skip
 # What django.utils.html.json_script escapes, so JSON cannot close the <script>.
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -28,11 +24,15 @@ def highlight(headline: str) -> SafeString:
     return search.highlight(headline or "")
 
 
-def _ld_json(data: dict, nonce: str) -> SafeString:
+def ld_json_script(data: dict) -> SafeString:
+    """Return `data` as a JSON-LD <script> (medspa's clinic tag uses it too).
+
+    No CSP nonce: a data block is never run, so the policy does not apply to it,
+    and cached pages (blog.cache) would carry a stale one.
+    """
     payload = json.dumps(data, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
     return format_html(
-        '<script type="application/ld+json" nonce="{}">{}</script>',
-        nonce,
+        '<script type="application/ld+json">{}</script>',
         mark_safe(payload),  # noqa: S308 - escaped above exactly as json_script does
     )
 
@@ -42,43 +42,10 @@ def _origin(request) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def clinic_jsonld(context) -> SafeString:
-    """Describe the clinic as a schema.org MedicalBusiness, from settings.CLINIC."""
-    clinic = settings.CLINIC
-    request = context["request"]
-    data = {
-        "@context": "https://schema.org",
-        "@type": "MedicalBusiness",
-        "name": clinic["name"],
-        "url": _origin(request) + reverse("home"),
-        "telephone": clinic["phone"],
-        "email": clinic["email"],
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": clinic["street"],
-            "addressLocality": clinic["city"],
-            "addressRegion": clinic["region"],
-            "postalCode": clinic["postal_code"],
-            "addressCountry": clinic["country"],
-        },
-        "openingHoursSpecification": [
-            {
-                "@type": "OpeningHoursSpecification",
-                "dayOfWeek": DAY_NAMES[day],
-                "opens": opens,
-                "closes": closes,
-            }
-            for day, (opens, closes) in sorted(clinic["hours"].items())
-        ],
-    }
-    return _ld_json(data, str(context.get("csp_nonce", "")))
-
-
-@register.simple_tag(takes_context=True)
 def article_jsonld(context, article: Article) -> SafeString:
     request = context["request"]
-    origin = _origin(request)
-    url = origin + article.get_absolute_url()
+    site = _origin(request)
+    url = site + article.get_absolute_url()
     author = {"@type": "Person", "name": article.author_name}
     main = {
         "@type": "Article",
@@ -93,7 +60,7 @@ def article_jsonld(context, article: Article) -> SafeString:
         "mainEntityOfPage": url,
     }
     if article.hero_renditions:
-        main["image"] = origin + article.hero_fallback_url()
+        main["image"] = site + article.hero_fallback_url()
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -109,4 +76,4 @@ def article_jsonld(context, article: Article) -> SafeString:
         data["reviewedBy"] = {"@type": "Person", "name": article.reviewer_name}
     if article.last_reviewed_on:
         data["lastReviewed"] = article.last_reviewed_on.isoformat()
-    return _ld_json(data, str(context.get("csp_nonce", "")))
+    return ld_json_script(data)

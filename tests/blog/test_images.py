@@ -25,7 +25,10 @@ def test_renditions_are_generated_at_fixed_widths_in_webp_and_jpeg():
                 assert image.height == round(900 * width / 1600)
     # The original is kept.
     assert default_storage.exists(article.hero_image.name)
-    assert article.hero_width == 1600 and article.hero_height == 900
+    assert (article.hero_renditions["width"], article.hero_renditions["height"]) == (
+        1600,
+        900,
+    )
     assert "480w" in article.hero_srcset() and ".webp" in article.hero_srcset()
     assert article.hero_size() == (1200, 675)
 

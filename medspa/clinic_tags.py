@@ -1,0 +1,50 @@
+"""Site-wide template tags, registered as the "clinic_tags" library in settings
+(medspa is a project package, not an app, so it has no templatetags folder)."""
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from blog.templatetags.blog_tags import ld_json_script
+
+register = template.Library()
+
+# schema.org's dayOfWeek values: fixed English words, never translated, unlike
+# the display names in medspa.context_processors.WEEKDAYS. Monday is 0, as in
+# settings.CLINIC["hours"] and datetime.weekday().
+SCHEMA_DAY_NAMES = [
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+]  # fmt: skip
+
+
+@register.simple_tag(takes_context=True)
+def clinic_jsonld(context) -> SafeString:
+    """Describe the clinic as a schema.org MedicalBusiness, from settings.CLINIC."""
+    clinic = settings.CLINIC
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalBusiness",
+        "name": clinic["name"],
+        "url": context["request"].build_absolute_uri(reverse("home")),
+        "telephone": clinic["phone"],
+        "email": clinic["email"],
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": clinic["street"],
+            "addressLocality": clinic["city"],
+            "addressRegion": clinic["region"],
+            "postalCode": clinic["postal_code"],
+            "addressCountry": clinic["country"],
+        },
+        "openingHoursSpecification": [
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": SCHEMA_DAY_NAMES[day],
+                "opens": opens,
+                "closes": closes,
+            }
+            for day, (opens, closes) in sorted(clinic["hours"].items())
+        ],
+    }
+    return ld_json_script(data)
