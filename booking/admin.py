@@ -1,8 +1,8 @@
 import csv
 
-import phonenumbers
-from django.conf import settings
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -10,25 +10,19 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from booking.forms import AppointmentRequestForm
-from booking.models import AppointmentRequest, AuditEntry, Treatment
+from booking.http import client_ip
+from booking.models import AppointmentRequest, Treatment
+from booking.phones import normalize_phone
 from booking.services import (
+    appointment_request_record_view,
     appointment_request_set_status,
     appointment_request_update,
     appointment_requests_record_export,
-    audit_record,
 )
-from booking.views import client_ip
-
-# Today's counts sit on top of the index for staff who work requests.
-admin.site.index_template = "booking/admin/index.html"
 
 # Spreadsheet apps run cells starting with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-# Free-text staff fields go into the trail as "changed", never their contents.
-PRIVATE_FIELDS = {"staff_notes"}
-# What the patient typed is exactly what the public form accepts.
-PATIENT_FIELDS = AppointmentRequestForm.Meta.fields
+PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 TRACKING_FIELDS = [
     "handled_by",
     "source_article",
@@ -36,8 +30,48 @@ TRACKING_FIELDS = [
     "created_at",
     "updated_at",
     "patient_email_sent_at",
+    "patient_email_withheld",
     "clinic_email_sent_at",
     "anonymized_at",
+]
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _patient_value(row: AppointmentRequest, name: str):
+    """A patient field as staff read it: labels for choices, names for relations."""
+    field = AppointmentRequest._meta.get_field(name)
+    if field.choices:
+        return getattr(row, f"get_{name}_display")()
+    if name == "treatment":
+        return row.treatment.name if row.treatment else "Consultation"
+    return getattr(row, name)
+
+
+# The export's columns: (header, value of a row). Patient columns come from the
+# one list of patient fields, so a new field reaches the export by itself.
+CSV_COLUMNS = [
+    ("reference", lambda row: row.reference),
+    ("created", lambda row: _local(row.created_at)),
+    ("status", lambda row: row.get_status_display()),
+    *(
+        (
+            str(AppointmentRequest._meta.get_field(name).verbose_name),
+            lambda row, name=name: _patient_value(row, name),
+        )
+        for name in PATIENT_FIELDS
+    ),
+    ("appointment", lambda row: _local(row.scheduled_for)),
+    (
+        "handled by",
+        lambda row: row.handled_by.get_username() if row.handled_by else "",
+    ),
+    (
+        "came from",
+        lambda row: row.source_article.title if row.source_article else row.source_path,
+    ),
 ]
 
 
@@ -99,20 +133,29 @@ class StatusFilter(admin.SimpleListFilter):
 def _status_action(status, description):
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
-        changed = appointment_request_set_status(
-            appointment_requests=queryset,
-            status=status,
-            actor=request.user,
-            ip_address=client_ip(request),
-        )
+        try:
+            moved = appointment_request_set_status(
+                appointment_requests=queryset,
+                status=status,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            modeladmin.message_user(
+                request,
+                _("Nothing was changed. %(reason)s")
+                % {"reason": " ".join(error.messages)},
+                messages.ERROR,
+            )
+            return
         modeladmin.message_user(
             request,
             ngettext(
                 "%(count)d request marked %(status)s.",
                 "%(count)d requests marked %(status)s.",
-                changed,
+                len(moved),
             )
-            % {"count": changed, "status": AppointmentRequest.Status(status).label},
+            % {"count": len(moved), "status": AppointmentRequest.Status(status).label},
             messages.SUCCESS,
         )
 
@@ -120,8 +163,24 @@ def _status_action(status, description):
     return action
 
 
+class AppointmentRequestAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields and self.instance.pk:
+            # Every status stays listed, so a forbidden pick gets the lifecycle's
+            # own explanation (AppointmentRequest.clean) rather than "invalid".
+            allowed = sorted(
+                str(AppointmentRequest.Status(status).label)
+                for status in self.instance.allowed_statuses()
+            )
+            self.fields["status"].help_text = _("From here: %(allowed)s.") % {
+                "allowed": ", ".join(allowed) or _("no further moves")
+            }
+
+
 @admin.register(AppointmentRequest)
 class AppointmentRequestAdmin(admin.ModelAdmin):
+    form = AppointmentRequestAdminForm
     list_display = [
         "reference",
         "status_badge",
@@ -252,42 +311,25 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             request, queryset, search_term
         )
         # Staff type numbers the way patients say them; rows hold E.164.
-        try:
-            number = phonenumbers.parse(search_term, settings.PHONE_DEFAULT_REGION)
-        except phonenumbers.NumberParseException:
-            return queryset, may_have_duplicates
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        queryset |= filtered.filter(phone=e164)
+        number = normalize_phone(search_term)
+        if number is not None:
+            queryset |= filtered.filter(phone=number)
         return queryset, may_have_duplicates
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if request.method == "GET" and response.status_code == 200:
-            audit_record(
-                action=AuditEntry.Action.VIEWED,
-                appointment_request_id=object_id,
+            appointment_request_record_view(
+                appointment_request=response.context_data["original"],
                 actor=request.user,
                 ip_address=client_ip(request),
             )
         return response
 
     def save_model(self, request, obj, form, change):
-        obj.handled_by = request.user
-        changes = {}
-        for field in form.changed_data:
-            if field in PRIVATE_FIELDS:
-                changes[field] = "changed"
-            else:
-                old, new = form.initial.get(field), form.cleaned_data.get(field)
-                changes[field] = [
-                    "" if old is None else str(old),
-                    "" if new is None else str(new),
-                ]
+        # The service validates, saves and audits; the admin says who did it.
         appointment_request_update(
-            appointment_request=obj,
-            changes=changes,
-            actor=request.user,
-            ip_address=client_ip(request),
+            appointment_request=obj, actor=request.user, ip_address=client_ip(request)
         )
 
     @admin.action(description=_("Export selected as CSV"), permissions=["export"])
@@ -303,48 +345,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         response.write("\ufeff")  # so spreadsheet apps read UTF-8 names correctly
         writer = csv.writer(response)
-        writer.writerow(
-            [
-                "reference",
-                "created",
-                "status",
-                "first name",
-                "last name",
-                "email",
-                "phone",
-                "treatment",
-                "preferred date",
-                "time of day",
-                "new or returning",
-                "contact by",
-                "appointment",
-                "handled by",
-                "came from",
-            ]
-        )
+        writer.writerow(header for header, _value in CSV_COLUMNS)
         for row in rows:
-            writer.writerow(
-                csv_safe(value)
-                for value in [
-                    row.reference,
-                    timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M"),
-                    row.get_status_display(),
-                    row.first_name,
-                    row.last_name,
-                    row.email,
-                    row.phone,
-                    row.treatment.name if row.treatment else "Consultation",
-                    row.preferred_date.isoformat(),
-                    row.get_preferred_time_display(),
-                    row.get_patient_type_display(),
-                    row.get_contact_method_display(),
-                    timezone.localtime(row.scheduled_for).strftime("%Y-%m-%d %H:%M")
-                    if row.scheduled_for
-                    else "",
-                    row.handled_by.get_username() if row.handled_by else "",
-                    row.source_article.title if row.source_article else row.source_path,
-                ]
-            )
+            writer.writerow(csv_safe(value(row)) for _header, value in CSV_COLUMNS)
         appointment_requests_record_export(
             appointment_requests=rows,
             actor=request.user,

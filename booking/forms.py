@@ -1,8 +1,7 @@
+import dataclasses
 import datetime
-import re
 import uuid
 
-import phonenumbers
 from django import forms
 from django.apps import apps
 from django.conf import settings
@@ -11,11 +10,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from booking.http import MAX_SLUG_LENGTH, safe_source_path
 from booking.models import AppointmentRequest, Treatment
+from booking.phones import INVALID_PHONE, normalize_phone
 
-STARTED_SALT = "booking.form-started"
-BAD_PHONE = _("Enter a valid phone number, like (217) 544-0142 or +44 20 7946 0958.")
-SAFE_PATH = re.compile(r"^/[A-Za-z0-9/_\-.]{0,199}$")
+FORM_TOKEN_SALT = "booking.form-token"
 # Hours covered by each time-of-day choice, to check against opening hours.
 TIME_WINDOWS = {
     AppointmentRequest.TimeOfDay.MORNING: ("00:00", "12:00"),
@@ -24,18 +23,34 @@ TIME_WINDOWS = {
 }
 
 
-def sign_started() -> str:
-    return signing.TimestampSigner(salt=STARTED_SALT).sign("started")
+@dataclasses.dataclass(frozen=True)
+class FormToken:
+    """One rendered form: its idempotency token and when it was shown."""
+
+    token: uuid.UUID
+    started: float  # Unix time
+
+    def age(self) -> float:
+        return timezone.now().timestamp() - self.started
 
 
-def seconds_since_started(value: str) -> float | None:
-    """Seconds since the form was rendered, or None if the stamp is not ours."""
-    # TimestampSigner signs "value:timestamp"; a plain Signer with the same salt
-    # checks that signature and hands back the timestamp to measure.
+def issue_form_token(*, started: float | None = None) -> str:
+    """A signed token for a freshly rendered form.
+
+    Token and render time are signed together, so a bot can neither mint tokens
+    nor reuse one render stamp for many posts.
+    """
+    if started is None:
+        started = timezone.now().timestamp()
+    return signing.dumps({"t": uuid.uuid4().hex, "s": started}, salt=FORM_TOKEN_SALT)
+
+
+def read_form_token(value: str) -> FormToken | None:
+    """The form token in `value`, or None if we did not issue it."""
     try:
-        _value, stamp = signing.Signer(salt=STARTED_SALT).unsign(value).rsplit(":", 1)
-        return timezone.now().timestamp() - signing.b62_decode(stamp)
-    except (signing.BadSignature, ValueError):
+        data = signing.loads(value, salt=FORM_TOKEN_SALT)
+        return FormToken(token=uuid.UUID(hex=data["t"]), started=float(data["s"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
 
 
@@ -44,12 +59,6 @@ def published_article(slug: str):
     # Looked up by name: booking knows blog only through its public QuerySet.
     article_model = apps.get_model("blog", "Article")
     return article_model.objects.published().filter(slug=slug).first()
-
-
-def safe_source_path(value: str) -> str:
-    """A same-site path without query string, or "" (it must never carry PHI)."""
-    value = (value or "").split("?", 1)[0].split("#", 1)[0]
-    return value if SAFE_PATH.match(value) else ""
 
 
 class AppointmentRequestForm(forms.ModelForm):
@@ -88,33 +97,22 @@ class AppointmentRequestForm(forms.ModelForm):
             "required": _("Please tick the box so we are allowed to contact you.")
         },
     )
-    # Hidden plumbing: idempotency token, render time, where the patient came from.
-    # Not required: a missing or mangled one sends the patient round once more
-    # with fresh values (see the view), instead of an error they cannot fix.
-    # No max_length on hidden fields: an error there would be invisible; the clean
-    # methods bound them instead (and the request size limit bounds everything).
-    token = forms.CharField(widget=forms.HiddenInput, required=False)
-    started = forms.CharField(widget=forms.HiddenInput, required=False)
-    article = forms.CharField(widget=forms.HiddenInput, required=False)
-    source = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Hidden plumbing, named as the model's fields: the signed form token (with
+    # the render time), and where the patient came from. Not required: a missing
+    # or mangled one sends the patient round once more with fresh values (see
+    # is_too_fast), instead of an error they cannot fix. No max_length on hidden
+    # fields: an error there would be invisible; the clean methods bound them.
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    source_article = forms.CharField(widget=forms.HiddenInput, required=False)
+    source_path = forms.CharField(widget=forms.HiddenInput, required=False)
     # Honeypot: hidden from people by CSS; bots fill every field.
     leave_blank = forms.CharField(label=_("Leave this field empty"), required=False)
 
+    PLUMBING_FIELDS = ("form_token", "source_article", "source_path")
+
     class Meta:
         model = AppointmentRequest
-        fields = (
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "treatment",
-            "preferred_date",
-            "preferred_time",
-            "patient_type",
-            "contact_method",
-            "message",
-            "consent",
-        )
+        fields = AppointmentRequest.PATIENT_FIELDS
         widgets = {
             "first_name": forms.TextInput(
                 attrs={"autocomplete": "given-name", "autocapitalize": "words"}
@@ -175,22 +173,17 @@ class AppointmentRequestForm(forms.ModelForm):
             }
         )
         if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4())
-            self.initial.setdefault("started", sign_started())
+            self.initial.setdefault("form_token", issue_form_token())
 
     @staticmethod
     def last_bookable_date(today: datetime.date) -> datetime.date:
         return today + datetime.timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
 
     def clean_phone(self):
-        raw = self.cleaned_data["phone"]
-        try:
-            number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(BAD_PHONE, code="invalid_phone")
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        number = normalize_phone(self.cleaned_data["phone"])
+        if number is None:
+            raise forms.ValidationError(INVALID_PHONE, code="invalid_phone")
+        return number
 
     def clean_preferred_date(self):
         value = self.cleaned_data["preferred_date"]
@@ -220,20 +213,26 @@ class AppointmentRequestForm(forms.ModelForm):
             )
         return value
 
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        try:
-            return uuid.UUID(token) if len(token) <= 36 else None
-        except ValueError:
+    def clean_form_token(self):
+        """The form's token (a UUID), or None if missing, forged or expired;
+        the render time is kept for is_too_fast."""
+        value = self.cleaned_data["form_token"]
+        self.signed_token = read_form_token(value) if len(value) <= 200 else None
+        if self.signed_token is None:
             return None
+        if self.signed_token.age() > settings.BOOKING_FORM_MAX_AGE:
+            return None
+        return self.signed_token.token
 
-    def clean_article(self):
-        slug = self.cleaned_data["article"]
+    def clean_source_article(self):
+        slug = self.cleaned_data["source_article"]
         # An unknown or unpublished slug is just dropped: never the patient's problem.
-        return published_article(slug) if slug and len(slug) <= 200 else None
+        if slug and len(slug) <= MAX_SLUG_LENGTH:
+            return published_article(slug)
+        return None
 
-    def clean_source(self):
-        return safe_source_path(self.cleaned_data["source"])
+    def clean_source_path(self):
+        return safe_source_path(self.cleaned_data["source_path"])
 
     def clean(self):
         cleaned = super().clean()
@@ -265,16 +264,20 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def is_too_fast(self) -> bool:
         """True for a post sent sooner after rendering than a person could, or
-        without a render stamp and token of ours."""
-        elapsed = seconds_since_started(self.cleaned_data.get("started", ""))
+        without a valid, unexpired form token of ours."""
         return (
-            elapsed is None
-            or elapsed < settings.BOOKING_MIN_FILL_SECONDS
-            or self.cleaned_data.get("token") is None
+            self.cleaned_data.get("form_token") is None
+            or self.signed_token.age() < settings.BOOKING_MIN_FILL_SECONDS
         )
 
-    def refresh_hidden(self) -> None:
-        """Give the re-rendered form a new render stamp and token."""
+    def submitted_fields(self) -> dict:
+        """What the submit service takes: the patient fields and the plumbing."""
+        fields = (*AppointmentRequest.PATIENT_FIELDS, *self.PLUMBING_FIELDS)
+        return {name: self.cleaned_data[name] for name in fields}
+
+    def refresh_form_token(self, *, keep_started: bool = False) -> None:
+        """Give the re-rendered form a new token; with keep_started, the same
+        render time (the patient has already spent their time on it)."""
+        started = self.signed_token.started if keep_started else None
         self.data = self.data.copy()
-        self.data["started"] = sign_started()
-        self.data["token"] = str(uuid.uuid4())
+        self.data["form_token"] = issue_form_token(started=started)

@@ -89,4 +89,3 @@ def booking_link_initial(request) -> dict[str, str]:
             else ""
         )
     return initial
-

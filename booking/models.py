@@ -1,10 +1,13 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from booking.phones import validate_e164
 
 
 class TreatmentQuerySet(models.QuerySet):
@@ -44,6 +47,8 @@ class Treatment(models.Model):
 
     class Meta:
         ordering = ["order", "name"]
+        verbose_name = _("treatment")
+        verbose_name_plural = _("treatments")
 
     def __str__(self) -> str:
         return self.name
@@ -57,16 +62,34 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
 
     def expired(self, *, days: int) -> "AppointmentRequestQuerySet":
-        """Requests older than the retention period that still hold patient data."""
+        """Closed requests older than the retention period that still hold
+        patient data (an open request is still being worked)."""
         cutoff = timezone.now() - datetime.timedelta(days=days)
-        return self.filter(created_at__lt=cutoff, anonymized_at__isnull=True)
+        return self.filter(created_at__lt=cutoff, anonymized_at__isnull=True).exclude(
+            status__in=AppointmentRequest.OPEN_STATUSES
+        )
 
     def with_unsent_emails(self) -> "AppointmentRequestQuerySet":
         return self.filter(
-            models.Q(patient_email_sent_at__isnull=True)
+            models.Q(patient_email_sent_at__isnull=True, patient_email_withheld=False)
             | models.Q(clinic_email_sent_at__isnull=True),
             anonymized_at__isnull=True,
         )
+
+    def recent_duplicate_of(self, **patient) -> "AppointmentRequestQuerySet":
+        """New requests in the duplicate window identical in everything the
+        patient typed (a patient who went back and sent the same form again).
+
+        A request that differs in any field is a different request and is never
+        merged, so nothing the patient typed is lost.
+        """
+        email = patient.pop("email")
+        return self.filter(
+            **patient,
+            email__iexact=email,
+            status=AppointmentRequest.Status.NEW,
+            created_at__gte=timezone.now() - AppointmentRequest.DUPLICATE_WINDOW,
+        ).order_by("created_at")
 
     def today_counts(self) -> dict[str, int]:
         """Counts for the admin index: new, to call back, scheduled today."""
@@ -114,6 +137,48 @@ class AppointmentRequest(models.Model):
         EMAIL = "email", _("Email")
 
     OPEN_STATUSES = (Status.NEW, Status.CONTACTED, Status.SCHEDULED)
+    # The status lifecycle: from each status, where staff may move a request.
+    # "New" means nobody has touched it yet, so nothing ever returns there;
+    # closed requests may be reopened as "contacted" (the patient called back).
+    TRANSITIONS = {
+        Status.NEW: {
+            Status.CONTACTED,
+            Status.SCHEDULED,
+            Status.CANCELLED,
+            Status.DECLINED,
+        },
+        Status.CONTACTED: {Status.SCHEDULED, Status.CANCELLED, Status.DECLINED},
+        Status.SCHEDULED: {
+            Status.CONTACTED,
+            Status.COMPLETED,
+            Status.CANCELLED,
+            Status.NO_SHOW,
+        },
+        Status.COMPLETED: set(),
+        Status.CANCELLED: {Status.CONTACTED},
+        Status.NO_SHOW: {Status.CONTACTED},
+        Status.DECLINED: {Status.CONTACTED},
+    }
+    # What a patient submits, spelled once: the public form, the submit service,
+    # the duplicate check and the CSV export are all driven from this list.
+    PATIENT_FIELDS = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "treatment",
+        "preferred_date",
+        "preferred_time",
+        "patient_type",
+        "contact_method",
+        "message",
+        "consent",
+    )
+    # The patient fields (plus free text) that identify a person: erased on
+    # anonymisation; treatment and dates stay for statistics.
+    PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "message")
+    # A patient who goes back and sends the same details again under a new token.
+    DUPLICATE_WINDOW = datetime.timedelta(minutes=30)
 
     reference = models.CharField(_("reference"), max_length=12, unique=True)
     # One per rendered form: a replayed or double-clicked submit finds its row.
@@ -121,7 +186,9 @@ class AppointmentRequest(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("email"), max_length=254)
-    phone = models.CharField(_("mobile phone"), max_length=20)
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, validators=[validate_e164]
+    )
     treatment = models.ForeignKey(
         Treatment,
         verbose_name=_("treatment"),
@@ -170,8 +237,24 @@ class AppointmentRequest(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Each email is claimed (committed) before the mail server is called and
+    # stamped sent afterwards, so no row lock is held while SMTP is slow.
+    patient_email_claimed_at = models.DateTimeField(
+        _("patient email being sent since"), null=True, blank=True, editable=False
+    )
     patient_email_sent_at = models.DateTimeField(
         _("patient email sent"), null=True, blank=True
+    )
+    patient_email_withheld = models.BooleanField(
+        _("patient email withheld"),
+        default=False,
+        help_text=_(
+            "Not sent: this address had already received the day's limit of "
+            "acknowledgments."
+        ),
+    )
+    clinic_email_claimed_at = models.DateTimeField(
+        _("clinic email being sent since"), null=True, blank=True, editable=False
     )
     clinic_email_sent_at = models.DateTimeField(
         _("clinic email sent"), null=True, blank=True
@@ -204,9 +287,56 @@ class AppointmentRequest(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @classmethod
+    def from_db(cls, db, field_names, values, *, fetch_mode=None):
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        # As loaded, so a transition or an edit can be checked against it.
+        instance.loaded_values = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def clean(self):
+        self.check_transition(self.status)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def loaded_status(self) -> str | None:
+        """The status as stored, or None for a request not saved yet."""
+        return getattr(self, "loaded_values", {}).get("status")
+
+    def allowed_statuses(self) -> set[str]:
+        """Where this request may move next, according to TRANSITIONS."""
+        if self.loaded_status is None:
+            return {self.Status.NEW}
+        return self.TRANSITIONS[self.loaded_status]
+
+    def check_transition(self, status: str) -> None:
+        """Raise ValidationError unless moving from the stored status to
+        `status` is allowed (staying put always is)."""
+        current = self.loaded_status or self.Status.NEW
+        if status == current or status in self.allowed_statuses():
+            return
+        allowed = sorted(
+            self.Status(choice).label for choice in self.allowed_statuses()
+        )
+        raise ValidationError(
+            {
+                "status": ValidationError(
+                    _(
+                        "A request that is %(current)s cannot be marked "
+                        "%(status)s. From here it can be: %(allowed)s."
+                    ),
+                    code="invalid_transition",
+                    params={
+                        "current": self.Status(current).label.lower(),
+                        "status": self.Status(status).label.lower(),
+                        "allowed": ", ".join(allowed).lower() or _("nothing else"),
+                    },
+                )
+            }
+        )
 
 
 class AuditEntry(models.Model):
@@ -221,6 +351,7 @@ class AuditEntry(models.Model):
 
     appointment_request = models.ForeignKey(
         AppointmentRequest,
+        verbose_name=_("appointment request"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -228,17 +359,19 @@ class AuditEntry(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        help_text=_("Empty: the patient or the system."),
     )
-    action = models.CharField(max_length=12, choices=Action.choices)
-    # Field names with old/new values; free-text staff fields only as "changed",
-    # so the trail itself never holds patient details.
-    changes = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    # Field names with old/new values; private fields only as "changed" (see
+    # booking.audit), so the trail itself never holds patient details.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,332 +1,263 @@
-"""Writes with side effects for booking: creating requests, staff changes with
-their audit trail, the per-client rate limit, emails and retention."""
+"""Writes with side effects for booking: a patient's submission, staff changes,
+status moves, exports and retention. Every write of patient data is audited
+through booking.audit; emails are queued as tasks (booking.tasks)."""
 
 import datetime
-import logging
 import secrets
 import uuid
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from booking.models import AppointmentRequest, AuditEntry, RateLimitCounter, Treatment
-
-logger = logging.getLogger(__name__)
+from booking import audit, ratelimit
+from booking.models import AppointmentRequest, AuditEntry
+from booking.tasks import send_request_emails as send_request_emails_task
 
 # No 0/O, 1/I/L: the code is read aloud on the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-# A patient who goes back and sends the same details again under a new form token.
-DUPLICATE_WINDOW = datetime.timedelta(minutes=30)
+# Anonymising requests younger than this would erase work in progress.
+MIN_RETENTION_DAYS = 30
+ACKNOWLEDGMENT_WINDOW = datetime.timedelta(days=1)
+
+
+class AlreadySubmitted(Exception):
+    """This form was sent before with different details (back, edit, resend).
+
+    The earlier request is kept as it was; the patient is told, so a corrected
+    email or phone number is never silently dropped.
+    """
+
+    def __init__(self, appointment_request: AppointmentRequest):
+        super().__init__(appointment_request.reference)
+        self.appointment_request = appointment_request
 
 
 def generate_reference() -> str:
     return "MS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
 
 
-def audit_record(
+def _same_details(appointment_request: AppointmentRequest, patient: dict) -> bool:
+    """True if the stored request holds exactly these patient details."""
+    for name, value in patient.items():
+        field = AppointmentRequest._meta.get_field(name)
+        stored = getattr(appointment_request, field.attname)
+        if field.is_relation:
+            value = getattr(value, "pk", value)
+        elif name == "email":
+            stored, value = stored.lower(), value.lower()
+        if stored != value:
+            return False
+    return True
+
+
+@transaction.atomic
+def appointment_request_submit(
     *,
-    action: str,
-    appointment_request: AppointmentRequest | None = None,
-    appointment_request_id: int | None = None,
-    actor=None,
-    ip_address: str | None = None,
-    changes: dict | None = None,
-) -> AuditEntry:
-    """Append one entry to the audit trail."""
-    if appointment_request is not None:
-        appointment_request_id = appointment_request.pk
-    return AuditEntry.objects.create(
-        action=action,
-        appointment_request_id=appointment_request_id,
-        actor=actor,
-        ip_address=ip_address or None,
-        changes=changes or {},
-    )
-
-
-def appointment_requests_record_export(
-    *, appointment_requests: list[AppointmentRequest], actor, ip_address: str | None
-) -> None:
-    """Note on each exported request who took its data out, and when."""
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            appointment_request=appointment_request,
-            actor=actor,
-            action=AuditEntry.Action.EXPORTED,
-            ip_address=ip_address or None,
-            changes={"rows": len(appointment_requests)},
-        )
-        for appointment_request in appointment_requests
-    )
-
-
-def appointment_request_create(
-    *,
+    client_ip: str | None,
     form_token: uuid.UUID,
-    first_name: str,
-    last_name: str,
-    email: str,
-    phone: str,
-    treatment: Treatment | None,
-    preferred_date: datetime.date,
-    preferred_time: str,
-    patient_type: str,
-    contact_method: str,
-    message: str = "",
-    consent: bool,
     source_path: str = "",
     source_article=None,
+    **patient,
 ) -> AppointmentRequest:
-    """Store a patient's request once per form token, then queue its emails.
+    """Store a patient's request once, and queue its emails; return the request.
 
-    A replayed token (double click, refresh, concurrent resubmits) returns the row
-    the first submission created, so the patient sees the same confirmation.
+    In one transaction, in this order:
+    1. replay: this form's token was stored before. The same details return that
+       request (double click, refresh); different ones raise AlreadySubmitted.
+    2. rate limit: over BOOKING_RATE_LIMIT posts from this client in the window
+       raises RateLimited (a replay never counts, so it never hits the limit).
+    3. duplicate: the identical request sent again under a new token within
+       AppointmentRequest.DUPLICATE_WINDOW returns the earlier one.
+    4. create, audited; the acknowledgment is withheld once the address has had
+       BOOKING_ACKNOWLEDGMENTS_PER_DAY today.
+
+    `patient` is exactly AppointmentRequest.PATIENT_FIELDS.
     """
+    if set(patient) != set(AppointmentRequest.PATIENT_FIELDS):
+        raise TypeError(f"expected the fields {AppointmentRequest.PATIENT_FIELDS}")
+    # Concurrent posts of one form wait here for each other, so the lookup below
+    # sees the first one's row and only one is ever created.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"booking.form_token:{form_token}"],
+        )
     existing = AppointmentRequest.objects.filter(form_token=form_token).first()
     if existing is not None:
-        return existing
-    duplicate = (
-        # Only a request identical in everything the patient typed counts, so a
-        # second, different request with the same contact details is never lost.
-        AppointmentRequest.objects.filter(
-            first_name=first_name,
-            last_name=last_name,
-            email__iexact=email,
-            phone=phone,
-            treatment=treatment,
-            preferred_date=preferred_date,
-            preferred_time=preferred_time,
-            patient_type=patient_type,
-            contact_method=contact_method,
-            message=message,
-            status=AppointmentRequest.Status.NEW,
-            created_at__gte=timezone.now() - DUPLICATE_WINDOW,
-        )
-        .order_by("created_at")
-        .first()
+        if _same_details(existing, patient):
+            return existing
+        raise AlreadySubmitted(existing)
+
+    posts = ratelimit.hit(
+        scope="post",
+        subject=client_ip or "unknown",
+        window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
     )
+    if posts > settings.BOOKING_RATE_LIMIT:
+        raise ratelimit.RateLimited
+
+    duplicate = AppointmentRequest.objects.recent_duplicate_of(**patient).first()
     if duplicate is not None:
         return duplicate
 
-    fields = {
-        "form_token": form_token,
-        "first_name": first_name,
-        "last_name": last_name,
-        "email": email,
-        "phone": phone,
-        "treatment": treatment,
-        "preferred_date": preferred_date,
-        "preferred_time": preferred_time,
-        "patient_type": patient_type,
-        "contact_method": contact_method,
-        "message": message,
-        "consent": consent,
-        "source_path": source_path,
-    }
-    if source_article is not None:
-        fields["source_article"] = source_article
+    acknowledgments = ratelimit.hit(
+        scope="acknowledgment",
+        subject=patient["email"].lower(),
+        window_seconds=int(ACKNOWLEDGMENT_WINDOW.total_seconds()),
+    )
+    appointment_request = _create_with_unique_reference(
+        form_token=form_token,
+        source_path=source_path,
+        source_article=source_article,
+        patient_email_withheld=acknowledgments
+        > settings.BOOKING_ACKNOWLEDGMENTS_PER_DAY,
+        **patient,
+    )
+    audit.record(
+        action=AuditEntry.Action.CREATED, appointment_requests=[appointment_request]
+    )
+    # robust: a queue hiccup must not turn a saved booking into an error page;
+    # `manage.py send_pending_booking_emails` picks up anything left unsent.
+    transaction.on_commit(
+        lambda: send_request_emails_task.enqueue(request_id=appointment_request.pk),
+        robust=True,
+    )
+    return appointment_request
+
+
+def _create_with_unique_reference(**fields) -> AppointmentRequest:
     for _attempt in range(5):
         appointment_request = AppointmentRequest(
             reference=generate_reference(), **fields
         )
-        # Uniqueness is left to the database, which also settles concurrent posts.
+        # The reference's uniqueness is left to the database.
         appointment_request.full_clean(validate_unique=False)
         try:
             with transaction.atomic():
                 appointment_request.save(force_insert=True)
-                audit_record(
-                    action=AuditEntry.Action.CREATED,
-                    appointment_request=appointment_request,
-                )
         except IntegrityError:
-            existing = AppointmentRequest.objects.filter(form_token=form_token).first()
-            if existing is not None:
-                return existing
             continue  # reference collision: draw another code
-        _enqueue_emails(appointment_request.pk)
         return appointment_request
     raise RuntimeError("Could not allocate a unique booking reference.")
 
 
-def _enqueue_emails(request_id: int) -> None:
-    from booking.tasks import send_request_emails
-
-    # robust: a queue hiccup must not turn a saved booking into an error page;
-    # `manage.py send_pending_booking_emails` picks up anything left unsent.
-    transaction.on_commit(
-        lambda: send_request_emails.enqueue(request_id=request_id), robust=True
-    )
-
-
 def appointment_request_update(
-    *,
-    appointment_request: AppointmentRequest,
-    changes: dict,
-    actor,
-    ip_address: str | None,
+    *, appointment_request: AppointmentRequest, actor, ip_address: str | None
 ) -> AppointmentRequest:
-    """Save a staff edit made in the admin and record what changed."""
-    # The admin form has validated the staff fields and their constraints.
+    """Save a staff edit (validated, including its status move) and audit the diff."""
+    appointment_request.handled_by = actor
+    # The fields staff may edit and the request's invariants; the patient's own
+    # details were validated when they were submitted.
+    appointment_request.clean()
+    appointment_request.validate_constraints()
     with transaction.atomic():
         appointment_request.save()
-        if changes:
-            audit_record(
-                action=AuditEntry.Action.CHANGED,
-                appointment_request=appointment_request,
-                actor=actor,
-                ip_address=ip_address,
-                changes=changes,
-            )
+        audit.record(
+            action=AuditEntry.Action.CHANGED,
+            appointment_requests=[appointment_request],
+            actor=actor,
+            ip_address=ip_address,
+        )
     return appointment_request
 
 
 def appointment_request_set_status(
     *,
-    appointment_requests,
+    appointment_requests: QuerySet[AppointmentRequest],
     status: str,
     actor,
     ip_address: str | None,
-) -> int:
-    """Move requests to a new status (an admin action); return how many changed."""
-    changed = 0
+) -> list[AppointmentRequest]:
+    """Move requests to `status` (an admin action); return those that moved.
+
+    All or nothing: if the lifecycle forbids the move for any of them, raise
+    ValidationError naming it, and change none.
+    """
+    moved = []
     with transaction.atomic():
-        for appointment_request in appointment_requests.select_for_update(of=("self",)):
+        for appointment_request in appointment_requests.select_for_update(
+            of=("self",)
+        ).order_by("pk"):
             if appointment_request.status == status:
                 continue
-            previous = appointment_request.status
+            try:
+                appointment_request.check_transition(status)
+            except ValidationError as error:
+                raise ValidationError(
+                    f"{appointment_request.reference}: "
+                    + " ".join(error.message_dict["status"]),
+                    code="invalid_transition",
+                ) from None
             appointment_request.status = status
             appointment_request.handled_by = actor
             appointment_request.save(
                 update_fields=["status", "handled_by", "updated_at"]
             )
-            audit_record(
-                action=AuditEntry.Action.CHANGED,
-                appointment_request=appointment_request,
-                actor=actor,
-                ip_address=ip_address,
-                changes={"status": [previous, status]},
-            )
-            changed += 1
-    return changed
-
-
-def rate_limit_exceeded(*, client_ip: str) -> bool:
-    """Count one booking attempt for this client; True once over the limit."""
-    window = settings.BOOKING_RATE_LIMIT_WINDOW
-    now = int(timezone.now().timestamp())
-    window_start = datetime.datetime.fromtimestamp(now - now % window, tz=datetime.UTC)
-    key = salted_hmac("booking.ratelimit", client_ip, algorithm="sha256").hexdigest()
-    table = RateLimitCounter._meta.db_table
-    # One statement, so concurrent posts from one client cannot both read "4".
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (key, window_start) "
-            f"DO UPDATE SET count = {table}.count + 1 RETURNING count",
-            [key, window_start],
+            moved.append(appointment_request)
+        audit.record(
+            action=AuditEntry.Action.CHANGED,
+            appointment_requests=moved,
+            actor=actor,
+            ip_address=ip_address,
         )
-        (count,) = cursor.fetchone()
-    return count > settings.BOOKING_RATE_LIMIT
+    return moved
 
 
-def _send_once(request_id: int, sent_field: str, build) -> None:
-    with transaction.atomic():
-        appointment_request = (
-            AppointmentRequest.objects.select_for_update()
-            .filter(pk=request_id, anonymized_at__isnull=True)
-            .first()
-        )
-        if appointment_request is None or getattr(appointment_request, sent_field):
-            return
-        build(appointment_request).send()
-        setattr(appointment_request, sent_field, timezone.now())
-        appointment_request.save(update_fields=[sent_field])
-
-
-def _patient_message(appointment_request: AppointmentRequest) -> EmailMessage:
-    body = render_to_string(
-        "booking/email/patient_acknowledgment.txt",
-        {"appointment_request": appointment_request, "clinic": settings.CLINIC},
-    )
-    return EmailMessage(
-        subject=f"{settings.CLINIC['name']}: we received your appointment request",
-        body=body,
-        to=[appointment_request.email],
+def appointment_request_record_view(
+    *, appointment_request: AppointmentRequest, actor, ip_address: str | None
+) -> None:
+    """Note that a staff member opened a request's patient details."""
+    audit.record(
+        action=AuditEntry.Action.VIEWED,
+        appointment_requests=[appointment_request],
+        actor=actor,
+        ip_address=ip_address,
     )
 
 
-def _clinic_message(appointment_request: AppointmentRequest) -> EmailMessage:
-    admin_path = reverse(
-        "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
+def appointment_requests_record_export(
+    *,
+    appointment_requests: Iterable[AppointmentRequest],
+    actor,
+    ip_address: str | None,
+) -> None:
+    """Note on each exported request who took its data out, and when."""
+    appointment_requests = list(appointment_requests)
+    audit.record(
+        action=AuditEntry.Action.EXPORTED,
+        appointment_requests=appointment_requests,
+        actor=actor,
+        ip_address=ip_address,
+        details={"rows": len(appointment_requests)},
     )
-    body = render_to_string(
-        "booking/email/clinic_notification.txt",
-        {
-            "appointment_request": appointment_request,
-            "admin_url": settings.SITE_URL.rstrip("/") + admin_path,
-        },
-    )
-    return EmailMessage(
-        subject=f"New appointment request {appointment_request.reference}",
-        body=body,
-        to=[settings.CLINIC_INBOX_EMAIL],
-    )
-
-
-def appointment_request_send_emails(*, request_id: int) -> None:
-    """Send the clinic notification and the patient acknowledgment, each once.
-
-    Each is tried even if the other fails (a patient address the server refuses
-    must not keep the front desk from hearing about the request); the first
-    error is raised afterwards so the caller can retry what is left.
-    """
-    errors = []
-    for sent_field, build in (
-        ("clinic_email_sent_at", _clinic_message),
-        ("patient_email_sent_at", _patient_message),
-    ):
-        try:
-            _send_once(request_id, sent_field, build)
-        except OSError as error:
-            errors.append(error)
-    if errors:
-        raise errors[0]
 
 
 def appointment_requests_anonymize_expired(*, days: int) -> int:
-    """Strip patient data from requests older than the retention period."""
-    now = timezone.now()
+    """Erase the personal fields of closed requests older than `days`; return
+    how many. Refuses a period under MIN_RETENTION_DAYS, which would erase
+    requests still being worked (a mistyped 0 would erase everything)."""
+    if days < MIN_RETENTION_DAYS:
+        raise ValueError(
+            f"The retention period must be at least {MIN_RETENTION_DAYS} days."
+        )
+    erased = dict.fromkeys(AppointmentRequest.PERSONAL_FIELDS, "")
     with transaction.atomic():
         expired = list(
-            AppointmentRequest.objects.expired(days=days)
-            .select_for_update()
-            .values_list("pk", flat=True)
+            AppointmentRequest.objects.expired(days=days).select_for_update().only("pk")
         )
-        AppointmentRequest.objects.filter(pk__in=expired).update(
-            first_name="",
-            last_name="",
-            email="",
-            phone="",
-            message="",
+        AppointmentRequest.objects.filter(pk__in=[r.pk for r in expired]).update(
+            **erased,
             staff_notes="",
             source_path="",
-            anonymized_at=now,
+            anonymized_at=timezone.now(),
         )
-        AuditEntry.objects.bulk_create(
-            AuditEntry(
-                appointment_request_id=pk,
-                action=AuditEntry.Action.ANONYMIZED,
-                changes={"retention_days": days},
-                created_at=now,
-            )
-            for pk in expired
+        audit.record(
+            action=AuditEntry.Action.ANONYMIZED,
+            appointment_requests=expired,
+            details={"retention_days": days},
         )
-        RateLimitCounter.objects.filter(
-            window_start__lt=now - datetime.timedelta(days=1)
-        ).delete()
     return len(expired)

@@ -1,26 +1,12 @@
-import datetime
 import logging
 
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
-from booking.services import appointment_request_send_emails
+from booking import emails
 
 logger = logging.getLogger(__name__)
-
-
-class EmailDeliveryFailed(Exception):
-    """Raised, without the SMTP error (it may quote addresses), after the last try."""
-
-
-MAX_RETRY_DELAY = datetime.timedelta(hours=1)
-
-
-def retry_delay(attempt: int) -> datetime.timedelta:
-    """Exponential backoff: base, 2×base, 4×base… capped at an hour."""
-    base = datetime.timedelta(seconds=settings.BOOKING_EMAIL_RETRY_SECONDS)
-    return min(base * 2 ** (attempt - 1), MAX_RETRY_DELAY)
 
 
 @task()
@@ -29,11 +15,11 @@ def send_request_emails(request_id: int, attempt: int = 1) -> str:
 
     The database queue has no retries of its own, so a failed attempt enqueues the
     next one with a later run_after. Each email is sent at most once per request
-    (sent-at timestamps under a row lock), so extra runs are harmless.
+    (see emails.send_once), so extra runs are harmless.
     """
     try:
-        appointment_request_send_emails(request_id=request_id)
-    except OSError as error:  # smtplib.SMTPException and socket errors
+        emails.appointment_request_send_emails(request_id=request_id)
+    except OSError as error:
         # Only ids and the exception class: the message may quote an address.
         if attempt >= settings.BOOKING_EMAIL_MAX_ATTEMPTS:
             logger.error(
@@ -43,8 +29,10 @@ def send_request_emails(request_id: int, attempt: int = 1) -> str:
                 attempt,
                 type(error).__name__,
             )
-            raise EmailDeliveryFailed(f"appointment request id={request_id}") from None
-        delay = retry_delay(attempt)
+            raise emails.EmailDeliveryFailed(
+                f"appointment request id={request_id}"
+            ) from None
+        delay = emails.retry_delay(attempt)
         send_request_emails.using(run_after=timezone.now() + delay).enqueue(
             request_id=request_id, attempt=attempt + 1
         )

@@ -1,35 +1,21 @@
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
-from booking.forms import AppointmentRequestForm, safe_source_path
+from booking.forms import AppointmentRequestForm
+from booking.http import booking_link_initial, client_ip
 from booking.models import AppointmentRequest, Treatment
-from booking.services import appointment_request_create, rate_limit_exceeded
+from booking.ratelimit import RateLimited
+from booking.services import AlreadySubmitted, appointment_request_submit
 
 # The confirmation page shows the request whose id this session holds, so its
 # URL reveals nothing and is useless to anyone else.
 SESSION_KEY = "booking_request_id"
-
-
-def client_ip(request) -> str:
-    """The client address, trusting X-Forwarded-For only as far as our own proxies."""
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class TreatmentListView(ListView):
@@ -52,51 +38,44 @@ class AppointmentRequestCreateView(CreateView):
     form_class = AppointmentRequestForm
 
     def get_initial(self):
-        initial = {"article": self.request.GET.get("article", "")[:200]}
-        treatment = self.request.GET.get("treatment", "")[:120]
-        if treatment:
-            initial["treatment"] = treatment
-        referer = urlsplit(self.request.headers.get("Referer", ""))
-        if referer.netloc == self.request.get_host():
-            initial["source"] = safe_source_path(referer.path)
-        elif treatment:
-            initial["source"] = safe_source_path(f"/treatments/{treatment}/")
-        return initial
+        return booking_link_initial(self.request)
 
     def form_valid(self, form):
         if form.is_bot():
             return render(self.request, "booking/appointmentrequest_refused.html")
         if form.is_too_fast():
-            form.refresh_hidden()
+            form.refresh_form_token()
             form.add_error(
                 None,
                 _("Please check your details, then press “Send request” again."),
             )
             return self.form_invalid(form)
-        data = form.cleaned_data
-        replay = AppointmentRequest.objects.filter(form_token=data["token"]).first()
-        if replay is None and rate_limit_exceeded(client_ip=client_ip(self.request)):
+        try:
+            appointment_request = appointment_request_submit(
+                client_ip=client_ip(self.request), **form.submitted_fields()
+            )
+        except RateLimited:
             return render(
                 self.request, "booking/appointmentrequest_refused.html", status=429
             )
-        appointment_request = replay or appointment_request_create(
-            form_token=data["token"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=data["phone"],
-            treatment=data["treatment"],
-            preferred_date=data["preferred_date"],
-            preferred_time=data["preferred_time"],
-            patient_type=data["patient_type"],
-            contact_method=data["contact_method"],
-            message=data["message"],
-            consent=data["consent"],
-            source_path=data["source"],
-            source_article=data["article"],
-        )
+        except AlreadySubmitted as already:
+            form.refresh_form_token(keep_started=True)
+            form.add_error(None, already_submitted_message(already))
+            return self.form_invalid(form)
         self.request.session[SESSION_KEY] = appointment_request.pk
         return redirect("booking:request-done")
+
+
+def already_submitted_message(already: AlreadySubmitted) -> str:
+    return _(
+        "You already sent this form as request %(reference)s, with different "
+        "details. We kept that request as it was. To send these details as a new "
+        "request, press “Send request” again; to change %(reference)s instead, "
+        "call us on %(phone)s."
+    ) % {
+        "reference": already.appointment_request.reference,
+        "phone": settings.CLINIC["phone_display"],
+    }
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -38,13 +38,30 @@ def run_worker(monkeypatch):
     return run
 
 
+class MailServer:
+    """Stops and starts the (test) mail server by swapping the mail backend."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def stop(self) -> None:
+        self.settings.MAILERS = {
+            "default": {"BACKEND": "tests.booking.mail.UnreachableBackend"}
+        }
+
+    def start(self) -> None:
+        self.settings.MAILERS = {
+            "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        }
+
+
 @pytest.fixture
-def mail_down(settings):
-    settings.MAILERS = {"default": {"BACKEND": "tests.booking.mail.UnreachableBackend"}}
-    return settings
+def mail_server(settings, mailoutbox):
+    return MailServer(settings)
 
 
-def restore_mail(settings):
-    settings.MAILERS = {
-        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    }
+@pytest.fixture
+def mail_down(mail_server):
+    """The mail server refuses connections until mail_down.start()."""
+    mail_server.stop()
+    return mail_server

@@ -2,12 +2,11 @@ import datetime
 import uuid
 
 import factory
-import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from booking.forms import sign_started
+from booking.forms import issue_form_token
 from booking.models import AppointmentRequest, Treatment
 
 
@@ -17,10 +16,10 @@ def next_open_day(weeks_ahead: int = 1) -> datetime.date:
     return day + datetime.timedelta(days=(1 - day.weekday()) % 7)
 
 
-def started_stamp(seconds_ago: int = 30) -> str:
-    """A form-render stamp as if the page had been open for a while."""
-    with time_machine.travel(timezone.now() - datetime.timedelta(seconds=seconds_ago)):
-        return sign_started()
+def signed_form_token(seconds_ago: int = 30) -> str:
+    """A form token as if the page had been open for a while."""
+    started = timezone.now().timestamp() - seconds_ago
+    return issue_form_token(started=started)
 
 
 class TreatmentFactory(factory.django.DjangoModelFactory):
@@ -85,10 +84,9 @@ def form_data(treatment: Treatment | None = None, **overrides) -> dict:
         "contact_method": "text",
         "message": "",
         "consent": "on",
-        "token": str(uuid.uuid4()),
-        "started": started_stamp(),
-        "article": "",
-        "source": "",
+        "form_token": signed_form_token(),
+        "source_article": "",
+        "source_path": "",
         "leave_blank": "",
     }
     data.update(overrides)

@@ -169,15 +169,65 @@ def test_actions_change_status_and_are_audited(
         assert entry.actor == front_desk_user
         assert entry.changes == {"status": ["new", "contacted"]}
         assert entry.ip_address == "127.0.0.1"
+    # Along the lifecycle: contacted → declined → contacted → cancelled.
     for name, status in [
-        ("mark_completed", "completed"),
-        ("mark_cancelled", "cancelled"),
-        ("mark_no_show", "no_show"),
         ("mark_declined", "declined"),
+        ("mark_contacted", "contacted"),
+        ("mark_cancelled", "cancelled"),
     ]:
         action(front_desk_client, name, first, query="?status=all")
         first.refresh_from_db()
         assert first.status == status
+
+
+def test_a_forbidden_status_action_changes_nothing_and_says_why(
+    front_desk_client, treatment
+):
+    completed = AppointmentRequestFactory(
+        treatment=treatment,
+        status="scheduled",
+        scheduled_for=timezone.now() + datetime.timedelta(days=1),
+    )
+    fresh = AppointmentRequestFactory(treatment=treatment)
+    AppointmentRequest.objects.filter(pk=completed.pk).update(status="completed")
+    response = action(
+        front_desk_client, "mark_no_show", fresh, completed, query="?status=all"
+    )
+    assert response.status_code == 302
+    page = front_desk_client.get(response.url)
+    assert (
+        f"Nothing was changed. {completed.reference}: A request that is completed "
+        "cannot be marked no-show." in page.content.decode()
+    )
+    # All or nothing: the allowed one did not move either.
+    assert AppointmentRequest.objects.get(pk=fresh.pk).status == "new"
+    assert AppointmentRequest.objects.get(pk=completed.pk).status == "completed"
+    assert not AuditEntry.objects.filter(action="changed").exists()
+
+
+def test_the_change_form_refuses_a_forbidden_status_with_a_clear_message(
+    front_desk_client, treatment
+):
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    AppointmentRequest.objects.filter(pk=appointment_request.pk).update(
+        status="completed"
+    )
+    url = reverse(
+        "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
+    )
+    page = front_desk_client.get(url)
+    assert "From here: no further moves." in page.content.decode()
+    response = front_desk_client.post(
+        url, {"status": "new", "scheduled_for_0": "", "scheduled_for_1": ""}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"] == [
+        "A request that is completed cannot be marked new. From here it can be: "
+        "nothing else."
+    ]
+    assert AppointmentRequest.objects.get(pk=appointment_request.pk).status == (
+        "completed"
+    )
 
 
 def test_scheduling_needs_a_time_and_is_audited(
@@ -240,7 +290,7 @@ def test_csv_export_guards_formulas_keeps_unicode_and_is_audited(
     by_ref = {row["reference"]: row for row in rows}
     assert by_ref[risky.reference]["first name"] == '\'=HYPERLINK("x")'
     assert by_ref[risky.reference]["last name"] == "'@SUM(A1)"
-    assert by_ref[risky.reference]["phone"] == "'+12175440100"
+    assert by_ref[risky.reference]["mobile phone"] == "'+12175440100"
     assert by_ref[unicode.reference]["first name"] == "Zoë 😀"
     assert by_ref[unicode.reference]["last name"] == "מרים"
     assert by_ref[unicode.reference]["treatment"] == "Consultation"
@@ -293,15 +343,20 @@ def test_admin_pages_are_not_cached(front_desk_client, treatment):
         assert "no-store" in front_desk_client.get(url)["Cache-Control"]
 
 
-def test_purge_anonymizes_old_requests_only_and_is_audited(treatment, settings):
+def test_anonymize_command_erases_old_closed_requests_only_and_is_audited(
+    treatment, settings
+):
     from django.core.management import call_command
 
     settings.BOOKING_RETENTION_DAYS = 365
     with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
-        old = AppointmentRequestFactory(treatment=treatment, message="private")
+        old = AppointmentRequestFactory(
+            treatment=treatment, message="private", status="completed"
+        )
+        still_open = AppointmentRequestFactory(treatment=treatment, status="contacted")
     recent = AppointmentRequestFactory(treatment=treatment)
     out = io.StringIO()
-    call_command("purge_appointment_requests", stdout=out)
+    call_command("anonymize_appointment_requests", stdout=out)
     assert "Anonymized 1" in out.getvalue()
     old.refresh_from_db()
     recent.refresh_from_db()
@@ -316,8 +371,21 @@ def test_purge_anonymizes_old_requests_only_and_is_audited(treatment, settings):
     assert old.treatment == treatment and old.reference  # statistics survive
     assert old.audit_entries.filter(action="anonymized").count() == 1
     assert recent.first_name == "Ada" and recent.anonymized_at is None
-    call_command("purge_appointment_requests", stdout=io.StringIO())
+    still_open.refresh_from_db()
+    assert still_open.first_name == "Ada" and still_open.anonymized_at is None
+    call_command("anonymize_appointment_requests", stdout=io.StringIO())
     assert old.audit_entries.filter(action="anonymized").count() == 1
+
+
+@pytest.mark.parametrize("days", [0, -1, 29])
+def test_anonymize_command_refuses_a_retention_under_30_days(treatment, days):
+    from django.core.management import CommandError, call_command
+
+    closed = AppointmentRequestFactory(treatment=treatment, status="completed")
+    with pytest.raises(CommandError, match="at least 30 days"):
+        call_command("anonymize_appointment_requests", f"--days={days}")
+    closed.refresh_from_db()
+    assert closed.anonymized_at is None and closed.first_name == "Ada"
 
 
 def test_staff_can_see_which_article_brought_a_request(front_desk_client, treatment):
@@ -350,16 +418,20 @@ def test_treatment_admin_smoke(admin_client, treatment):
     assert "Botox Cosmetic" in response.content.decode()
 
 
-def test_anonymized_request_still_opens_and_can_be_closed(front_desk_client, treatment):
+def test_anonymized_request_still_opens_and_can_be_edited(front_desk_client, treatment):
     from booking.services import appointment_requests_anonymize_expired
 
     with time_machine.travel(timezone.now() - datetime.timedelta(days=400)):
-        appointment_request = AppointmentRequestFactory(treatment=treatment)
+        appointment_request = AppointmentRequestFactory(
+            treatment=treatment, status="declined"
+        )
     appointment_requests_anonymize_expired(days=365)
     url = change_url(appointment_request)
     assert front_desk_client.get(url).status_code == 200
-    response = front_desk_client.post(url, {"status": "cancelled", "staff_notes": ""})
+    response = front_desk_client.post(
+        url, {"status": "declined", "staff_notes": "Left town"}
+    )
     assert response.status_code == 302
     appointment_request.refresh_from_db()
-    assert appointment_request.status == "cancelled"
+    assert appointment_request.staff_notes == "Left town"
     assert appointment_request.email == ""

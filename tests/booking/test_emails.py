@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from booking.emails import retry_delay
 from booking.models import AppointmentRequest
-from booking.tasks import retry_delay, send_request_emails
-from tests.booking.conftest import restore_mail
+from booking.tasks import send_request_emails
 from tests.booking.factories import AppointmentRequestFactory, form_data
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_mail_server_down_then_back_sends_once_it_returns(
         DBTaskResult.objects.get(status="READY").args_kwargs["kwargs"]["attempt"] == 3
     )
 
-    restore_mail(mail_down)
+    mail_down.start()
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
         run_worker()
     assert len(mailoutbox) == 2
@@ -133,7 +133,7 @@ def test_retry_backoff_grows_and_is_capped(settings):
 def test_gives_up_after_max_attempts_and_the_sweep_recovers(
     treatment, mailoutbox, run_worker, mail_down
 ):
-    mail_down.BOOKING_EMAIL_MAX_ATTEMPTS = 2
+    mail_down.settings.BOOKING_EMAIL_MAX_ATTEMPTS = 2
     appointment_request = AppointmentRequestFactory(treatment=treatment)
     send_request_emails.enqueue(request_id=appointment_request.pk)
     run_worker()
@@ -142,7 +142,7 @@ def test_gives_up_after_max_attempts_and_the_sweep_recovers(
     assert DBTaskResult.objects.filter(status="FAILED").count() == 1
     assert not DBTaskResult.objects.filter(status="READY").exists()
 
-    restore_mail(mail_down)
+    mail_down.start()
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=30)):
         call_command("send_pending_booking_emails")
         run_worker()

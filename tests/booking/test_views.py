@@ -1,11 +1,12 @@
 import datetime
-import uuid
 
 import pytest
 import time_machine
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.forms import FORM_TOKEN_SALT, read_form_token
 from booking.models import AppointmentRequest, AuditEntry
 from booking.views import SESSION_KEY
 from tests.booking.factories import (
@@ -13,7 +14,7 @@ from tests.booking.factories import (
     TreatmentFactory,
     form_data,
     next_open_day,
-    started_stamp,
+    signed_form_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +41,8 @@ def test_form_renders_with_fast_fill_attributes(client, treatment):
     assert 'type="date"' in html
     assert '<option value="botox" selected>' in html
     assert "Not sure yet — consultation" in html
-    assert 'name="article" value="botox-vs-dysport"' in html
-    assert 'name="token"' in html and 'name="started"' in html
+    assert 'name="source_article" value="botox-vs-dysport"' in html
+    assert 'name="form_token"' in html
     assert 'class="hp" aria-hidden="true"' in html
     assert "no-store" in response.headers["Cache-Control"]
 
@@ -78,7 +79,6 @@ def test_consultation_request_needs_no_treatment(client):
 def test_confirmation_page_is_404_without_the_session(client, treatment):
     AppointmentRequestFactory(reference="MS-ABCDE")
     assert client.get(reverse("booking:request-done")).status_code == 404
-    assert client.get("/book/done/MS-ABCDE/").status_code == 404
 
 
 def test_confirmation_is_only_for_the_browser_that_submitted(client, treatment):
@@ -249,51 +249,95 @@ def test_a_different_request_with_the_same_contact_details_is_kept(client):
     assert AppointmentRequest.objects.count() == 2
 
 
-def test_honeypot_gets_a_polite_refusal_and_stores_nothing(client, mailoutbox):
-    response = post(client, leave_blank="http://spam.example")
+def test_honeypot_gets_a_polite_refusal_and_stores_nothing(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = post(client, leave_blank="http://spam.example")
     assert response.status_code == 200
     assert "could not take this request online" in response.content.decode()
     assert not AppointmentRequest.objects.exists()
+    assert callbacks == []  # no email queued
 
 
 def test_too_fast_submit_is_asked_to_confirm_and_a_human_gets_through(client):
-    data = form_data(started=started_stamp(seconds_ago=1))
+    data = form_data(form_token=signed_form_token(seconds_ago=1))
     response = client.post(BOOK, data)
     assert response.status_code == 200
     assert "press “Send request” again" in response.content.decode()
     assert not AppointmentRequest.objects.exists()
     # The human presses Send again a few seconds later, with the refreshed form.
-    data["started"] = response.context["form"].data["started"]
+    data["form_token"] = response.context["form"].data["form_token"]
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=10)):
         assert client.post(BOOK, data).status_code == 302
     assert AppointmentRequest.objects.count() == 1
 
 
+def _token_signed_elsewhere() -> str:
+    payload = {"t": "0" * 32, "s": timezone.now().timestamp() - 60}
+    return signing.dumps(payload, key="not-our-key", salt=FORM_TOKEN_SALT)
+
+
 @pytest.mark.parametrize(
-    "overrides",
+    "form_token",
     [
-        {"token": ""},
-        {"token": "not-a-uuid"},
-        {"token": "x" * 500},
-        {"started": ""},
-        {"started": "x" * 20_000},
+        pytest.param("", id="missing"),
+        pytest.param("not-a-token", id="garbage"),
+        pytest.param("x" * 500, id="oversized"),
+        pytest.param("00000000-0000-0000-0000-000000000000", id="bare-uuid"),
+        pytest.param(_token_signed_elsewhere, id="not-issued-by-us"),
+        pytest.param(lambda: signed_form_token(seconds_ago=7201), id="expired"),
     ],
 )
-def test_missing_or_mangled_hidden_fields_get_a_fresh_form_not_an_error(
-    client, overrides
+def test_a_form_token_we_did_not_issue_or_that_expired_gets_a_fresh_form(
+    client, form_token
 ):
-    response = post(client, **overrides)
+    if callable(form_token):
+        form_token = form_token()
+    response = post(client, form_token=form_token)
     assert response.status_code == 200
     form = response.context["form"]
-    assert list(form.errors) == ["__all__"]
-    assert len(form.data["token"]) == 36
+    assert form.errors == {
+        "__all__": ["Please check your details, then press “Send request” again."]
+    }
+    assert read_form_token(form.data["form_token"]) is not None
+    assert 'value="García"' in response.content.decode()  # nothing typed is lost
     assert not AppointmentRequest.objects.exists()
 
 
-def test_forged_render_stamp_counts_as_too_fast(client):
-    response = post(client, started="1234:forged")
+def test_one_render_stamp_cannot_be_reused_for_many_requests(client):
+    """A bot that waited once cannot post many requests from that one form:
+    the stamp is signed with its token, so each post is a replay of the first."""
+    data = form_data()
+    assert client.post(BOOK, data).status_code == 302
+    for n in range(3):
+        response = client.post(BOOK, data | {"email": f"bot{n}@example.com"})
+        assert response.status_code == 200
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_resubmitting_a_form_with_corrected_details_is_not_silently_ignored(client):
+    data = form_data(email="typo@exmaple.com")
+    assert client.post(BOOK, data).status_code == 302
+    first = AppointmentRequest.objects.get()
+
+    # Back, fix the email, send the same form again.
+    corrected = data | {"email": "maria@example.com"}
+    response = client.post(BOOK, corrected)
     assert response.status_code == 200
-    assert not AppointmentRequest.objects.exists()
+    html = response.content.decode()
+    assert f"You already sent this form as request {first.reference}" in html
+    assert 'value="maria@example.com"' in html  # the correction is still there
+    first.refresh_from_db()
+    assert first.email == "typo@exmaple.com"
+    assert AppointmentRequest.objects.count() == 1
+
+    # Pressing Send again (no waiting needed) stores the corrected request.
+    corrected["form_token"] = response.context["form"].data["form_token"]
+    assert client.post(BOOK, corrected).status_code == 302
+    second = AppointmentRequest.objects.exclude(pk=first.pk).get()
+    assert second.email == "maria@example.com"
+    assert client.session[SESSION_KEY] == second.pk
 
 
 def test_rate_limit_refuses_the_sixth_request_from_one_ip(client, settings):
@@ -341,7 +385,8 @@ def test_csrf_is_enforced(treatment):
 
 
 def test_oversized_article_and_source_are_ignored(client):
-    assert post(client, article="a" * 20_000, source="/" * 20_000).status_code == 302
+    response = post(client, source_article="a" * 20_000, source_path="/" * 20_000)
+    assert response.status_code == 302
     appointment_request = AppointmentRequest.objects.get()
     assert appointment_request.source_path == ""
 
@@ -356,8 +401,8 @@ def test_article_slug_is_validated_and_unknown_is_ignored(client):
         status=Article.Status.PUBLISHED,
         published_at=timezone.now() - datetime.timedelta(days=1),
     )
-    post(client, article="botox-vs-dysport", email="one@example.com")
-    post(client, article="no-such-article", email="two@example.com")
+    post(client, source_article="botox-vs-dysport", email="one@example.com")
+    post(client, source_article="no-such-article", email="two@example.com")
     assert AppointmentRequest.objects.get(email="one@example.com").source_article == (
         article
     )
@@ -370,15 +415,15 @@ def test_source_page_comes_from_same_origin_referer_without_query(client, treatm
     response = client.get(
         BOOK, HTTP_REFERER="http://testserver/treatments/botox/?email=x@example.com"
     )
-    assert 'name="source" value="/treatments/botox/"' in response.content.decode()
+    assert 'name="source_path" value="/treatments/botox/"' in response.content.decode()
     foreign = client.get(BOOK, HTTP_REFERER="https://evil.example/page/")
-    assert 'name="source" value="/' not in foreign.content.decode()
-    post(client, source="/treatments/botox/?name=Maria")
+    assert 'name="source_path" value="/' not in foreign.content.decode()
+    post(client, source_path="/treatments/botox/?name=Maria")
     assert AppointmentRequest.objects.get().source_path == "/treatments/botox/"
 
 
 def test_source_path_rejects_non_paths(client):
-    post(client, source="javascript:alert(1)")
+    post(client, source_path="javascript:alert(1)")
     assert AppointmentRequest.objects.get().source_path == ""
 
 
@@ -396,9 +441,9 @@ def test_booking_form_query_count_does_not_grow(client, django_assert_max_num_qu
 
 
 def test_new_form_token_each_render(client):
-    first = client.get(BOOK).context["form"].initial["token"]
-    second = client.get(BOOK).context["form"].initial["token"]
-    assert isinstance(first, uuid.UUID) and first != second
+    first = client.get(BOOK).context["form"].initial["form_token"]
+    second = client.get(BOOK).context["form"].initial["form_token"]
+    assert read_form_token(first).token != read_form_token(second).token
 
 
 def test_oversized_body_gets_400_not_500(client):
