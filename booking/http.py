@@ -28,9 +28,11 @@ def _parse_ip(value: str) -> str | None:
     elif value.count(":") == 1:
         value = value.split(":", 1)[0]
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    # An IPv4 client seen through an IPv6 socket is still that IPv4 client.
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 def client_ip(request) -> str | None:

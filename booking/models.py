@@ -76,20 +76,26 @@ class AppointmentRequestQuerySet(models.QuerySet):
             anonymized_at__isnull=True,
         )
 
-    def recent_duplicate_of(self, **patient) -> "AppointmentRequestQuerySet":
-        """New requests in the duplicate window identical in everything the
-        patient typed (a patient who went back and sent the same form again).
+    def submitted_before(
+        self, *, form_token, **patient
+    ) -> "AppointmentRequestQuerySet":
+        """The request stored from this form, if any, and the new requests from
+        the last DUPLICATE_WINDOW identical in everything the patient typed (a
+        patient who went back and sent the same form again), oldest first.
 
         A request that differs in any field is a different request and is never
-        merged, so nothing the patient typed is lost.
+        treated as a duplicate, so nothing the patient typed is lost.
         """
         email = patient.pop("email")
-        return self.filter(
+        duplicate = models.Q(
             **patient,
             email__iexact=email,
             status=AppointmentRequest.Status.NEW,
             created_at__gte=timezone.now() - AppointmentRequest.DUPLICATE_WINDOW,
-        ).order_by("created_at")
+        )
+        return self.filter(models.Q(form_token=form_token) | duplicate).order_by(
+            "created_at"
+        )
 
     def today_counts(self) -> dict[str, int]:
         """Counts for the admin index: new, to call back, scheduled today."""
@@ -319,7 +325,7 @@ class AppointmentRequest(models.Model):
         if status == current or status in self.allowed_statuses():
             return
         allowed = sorted(
-            self.Status(choice).label for choice in self.allowed_statuses()
+            str(self.Status(choice).label) for choice in self.allowed_statuses()
         )
         raise ValidationError(
             {

@@ -22,6 +22,7 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 # Anonymising requests younger than this would erase work in progress.
 MIN_RETENTION_DAYS = 30
 ACKNOWLEDGMENT_WINDOW = datetime.timedelta(days=1)
+REFERENCE_UNIQUE = "booking_appointmentrequest_reference_key"
 
 
 class AlreadySubmitted(Exception):
@@ -54,7 +55,10 @@ def _same_details(appointment_request: AppointmentRequest, patient: dict) -> boo
     return True
 
 
-@transaction.atomic
+class _ReferenceTaken(Exception):
+    pass
+
+
 def appointment_request_submit(
     *,
     client_ip: str | None,
@@ -79,6 +83,26 @@ def appointment_request_submit(
     """
     if set(patient) != set(AppointmentRequest.PATIENT_FIELDS):
         raise TypeError(f"expected the fields {AppointmentRequest.PATIENT_FIELDS}")
+    for _attempt in range(5):
+        try:
+            return _submit(
+                reference=generate_reference(),
+                client_ip=client_ip,
+                form_token=form_token,
+                source_path=source_path,
+                source_article=source_article,
+                patient=patient,
+            )
+        except _ReferenceTaken:
+            # Rolled back whole (so nothing was counted twice); draw another code.
+            continue
+    raise RuntimeError("Could not allocate a unique booking reference.")
+
+
+@transaction.atomic
+def _submit(
+    *, reference, client_ip, form_token, source_path, source_article, patient
+) -> AppointmentRequest:
     # Concurrent posts of one form wait here for each other, so the lookup below
     # sees the first one's row and only one is ever created.
     with connection.cursor() as cursor:
@@ -86,11 +110,15 @@ def appointment_request_submit(
             "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
             [f"booking.form_token:{form_token}"],
         )
-    existing = AppointmentRequest.objects.filter(form_token=form_token).first()
-    if existing is not None:
-        if _same_details(existing, patient):
-            return existing
-        raise AlreadySubmitted(existing)
+    # One query finds both this form's row (a replay) and any duplicate.
+    earlier = list(
+        AppointmentRequest.objects.submitted_before(form_token=form_token, **patient)
+    )
+    replay = next((r for r in earlier if r.form_token == form_token), None)
+    if replay is not None:
+        if _same_details(replay, patient):
+            return replay
+        raise AlreadySubmitted(replay)
 
     posts = ratelimit.hit(
         scope="post",
@@ -100,16 +128,16 @@ def appointment_request_submit(
     if posts > settings.BOOKING_RATE_LIMIT:
         raise ratelimit.RateLimited
 
-    duplicate = AppointmentRequest.objects.recent_duplicate_of(**patient).first()
-    if duplicate is not None:
-        return duplicate
+    if earlier:
+        return earlier[0]  # the same request, sent again from a new form
 
     acknowledgments = ratelimit.hit(
         scope="acknowledgment",
         subject=patient["email"].lower(),
         window_seconds=int(ACKNOWLEDGMENT_WINDOW.total_seconds()),
     )
-    appointment_request = _create_with_unique_reference(
+    appointment_request = AppointmentRequest(
+        reference=reference,
         form_token=form_token,
         source_path=source_path,
         source_article=source_article,
@@ -117,6 +145,18 @@ def appointment_request_submit(
         > settings.BOOKING_ACKNOWLEDGMENTS_PER_DAY,
         **patient,
     )
+    # Field rules only: the database enforces uniqueness, the check constraints
+    # and the foreign keys (given here as instances) itself, and asking it
+    # first would cost a query or three per booking.
+    appointment_request.full_clean(
+        exclude=["treatment", "source_article"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    try:
+        appointment_request.save(force_insert=True)
+    except IntegrityError as error:
+        _raise_for_violation(error)
     audit.record(
         action=AuditEntry.Action.CREATED, appointment_requests=[appointment_request]
     )
@@ -129,20 +169,15 @@ def appointment_request_submit(
     return appointment_request
 
 
-def _create_with_unique_reference(**fields) -> AppointmentRequest:
-    for _attempt in range(5):
-        appointment_request = AppointmentRequest(
-            reference=generate_reference(), **fields
-        )
-        # The reference's uniqueness is left to the database.
-        appointment_request.full_clean(validate_unique=False)
-        try:
-            with transaction.atomic():
-                appointment_request.save(force_insert=True)
-        except IntegrityError:
-            continue  # reference collision: draw another code
-        return appointment_request
-    raise RuntimeError("Could not allocate a unique booking reference.")
+def _raise_for_violation(error: IntegrityError):
+    """Turn a constraint the database refused into what the caller can act on."""
+    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if name == REFERENCE_UNIQUE:
+        raise _ReferenceTaken from error
+    for constraint in AppointmentRequest._meta.constraints:
+        if constraint.name == name:
+            raise ValidationError(constraint.get_violation_error_message()) from error
+    raise error
 
 
 def appointment_request_update(

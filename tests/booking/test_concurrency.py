@@ -64,3 +64,52 @@ def test_ten_concurrent_submissions_of_one_form_are_stored_once(settings):
     assert len({reference for _, reference in results}) == 1
     assert AppointmentRequest.objects.count() == 1
     assert DBTaskResult.objects.count() == 1
+
+
+def test_concurrent_posts_from_one_client_stop_exactly_at_the_rate_limit(settings):
+    settings.BOOKING_RATE_LIMIT = 5
+    payloads = [form_data(email=f"burst{n}@example.com") for n in range(20)]
+    results = submit_all(payloads)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [302] * 5 + [429] * 15
+    assert AppointmentRequest.objects.count() == 5
+
+
+def test_concurrent_requests_to_one_address_get_only_the_daily_acknowledgments(
+    settings,
+):
+    settings.BOOKING_RATE_LIMIT = 1000
+    settings.BOOKING_ACKNOWLEDGMENTS_PER_DAY = 3
+    payloads = [form_data(first_name=f"Name{n}") for n in range(12)]
+    results = submit_all(payloads)
+    assert [status for status, _ in results] == [302] * 12
+    acknowledged = AppointmentRequest.objects.filter(patient_email_withheld=False)
+    assert acknowledged.count() == 3
+    assert AppointmentRequest.objects.count() == 12
+
+
+def test_concurrent_workers_send_each_email_once(settings):
+    from django.core import mail
+
+    from booking import emails
+    from tests.booking.factories import AppointmentRequestFactory
+
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    }
+    mail.outbox = []
+    appointment_request = AppointmentRequestFactory(treatment=TreatmentFactory())
+    barrier = threading.Barrier(8)
+
+    def send():
+        try:
+            barrier.wait(timeout=30)
+            emails.appointment_request_send_emails(request_id=appointment_request.pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: send(), range(8)))
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [settings.CLINIC_INBOX_EMAIL, appointment_request.email]
+    )

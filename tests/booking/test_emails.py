@@ -3,10 +3,12 @@ import logging
 
 import pytest
 import time_machine
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from booking import emails
 from booking.emails import retry_delay
 from booking.models import AppointmentRequest
 from booking.tasks import send_request_emails
@@ -176,3 +178,88 @@ def test_a_refused_patient_address_does_not_hold_up_the_clinic_email(
     failed = DBTaskResult.objects.get(status="FAILED")
     assert "bounce.canary" not in str(failed.traceback)
     assert "bounce.canary" not in caplog.text
+
+
+def test_the_acknowledgment_carries_none_of_the_typed_text(
+    client, treatment, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    lure = "Sam. Pay your deposit at https://evil.example/pay"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/book/",
+            form_data(treatment=treatment, first_name=lure, last_name="X\nBcc: y"),
+        )
+    assert response.status_code == 302
+    run_worker()
+    patient = next(m for m in mailoutbox if m.to == ["maria@example.com"])
+    assert patient.body.startswith("Hello,\n")
+    for text in ("evil.example", "Sam", "Bcc"):
+        assert text not in patient.body
+        assert text not in patient.subject
+
+
+def test_a_withheld_acknowledgment_is_never_sent_but_the_clinic_hears(
+    treatment, mailoutbox, run_worker, settings
+):
+    appointment_request = AppointmentRequestFactory(
+        treatment=treatment, patient_email_withheld=True
+    )
+    send_request_emails.enqueue(request_id=appointment_request.pk)
+    run_worker()
+    assert [message.to for message in mailoutbox] == [[settings.CLINIC_INBOX_EMAIL]]
+    # Nothing is left "unsent" for the sweep to queue again and again.
+    assert not AppointmentRequest.objects.with_unsent_emails().exists()
+
+
+class ChecksRowIsUnlocked(BaseEmailBackend):
+    """A mail server that, while "talking SMTP", checks from another database
+    connection that the request's row can be locked: nothing holds it."""
+
+    seen = []
+
+    def send_messages(self, email_messages):
+        import psycopg
+        from django.db import connection
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            row = other.execute(
+                "SELECT id FROM booking_appointmentrequest "
+                "ORDER BY id DESC LIMIT 1 FOR UPDATE NOWAIT"
+            ).fetchone()
+        self.seen.append(row)
+        return len(email_messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_server_is_called_with_no_row_lock_held(treatment, settings):
+    settings.MAILERS = {
+        "default": {"BACKEND": "tests.booking.test_emails.ChecksRowIsUnlocked"}
+    }
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    ChecksRowIsUnlocked.seen.clear()
+    emails.appointment_request_send_emails(request_id=appointment_request.pk)
+    # Both sends happened, and the other connection locked the row each time
+    # (FOR UPDATE NOWAIT raises LockNotAvailable if anyone holds it).
+    assert ChecksRowIsUnlocked.seen == [(appointment_request.pk,)] * 2
+    appointment_request.refresh_from_db()
+    assert appointment_request.clinic_email_sent_at is not None
+    assert appointment_request.patient_email_claimed_at is None
+
+
+def test_a_claim_left_by_a_dead_worker_expires_and_the_email_goes_once(
+    treatment, mailoutbox
+):
+    appointment_request = AppointmentRequestFactory(
+        treatment=treatment,
+        patient_email_sent_at=timezone.now(),
+        clinic_email_claimed_at=timezone.now(),  # a worker is sending right now
+    )
+    assert emails.send_once(appointment_request.pk, "clinic") is False
+    assert mailoutbox == []
+    with time_machine.travel(timezone.now() + emails.CLAIM_LEASE * 1.1):
+        assert emails.send_once(appointment_request.pk, "clinic") is True
+        assert emails.send_once(appointment_request.pk, "clinic") is False
+    assert len(mailoutbox) == 1
