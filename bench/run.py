@@ -32,7 +32,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -229,22 +228,20 @@ def fetch_form(port: int, cookie: str) -> tuple[dict[str, str], str]:
     return {name: html_unescape(value) for name, value in HIDDEN.findall(html)}, cookie
 
 
-def prepare_posts(port: int, choices: dict, stamps: list[str]) -> None:
+def prepare_posts(port: int, choices: dict, form_tokens: list[list[str]]) -> None:
     """Write one valid, distinct submission per line of bodies.txt.
 
-    A form's token is a fresh UUID and its fill-time stamp is signed with the
-    site's secret key; bench/measure.py, which shares the bench server's key,
-    minted the stamps exactly as GET /book/ does. So each submission costs the
+    A form's token (a UUID signed together with its render time) is signed with
+    the site's secret key; bench/measure.py, which shares the bench server's
+    key, minted them exactly as GET /book/ does. So each submission costs the
     server one POST, not GET+POST (GET /book/ has its own row). One real GET
     supplies the CSRF cookie and token, as for a patient's browser.
     """
     hidden, cookie = fetch_form(port, "")
     lines, tokens = [], []
-    for n, started in enumerate(stamps):
-        token = str(uuid.uuid4())
+    for n, (signed, token) in enumerate(form_tokens):
         fields = hidden | {
-            "token": token,
-            "started": started,
+            "form_token": signed,
             "first_name": "Bench",
             "last_name": f"Patient {n}",
             "email": f"bench-{n}@example.com",
@@ -481,7 +478,7 @@ def main() -> None:
             log(f"{row['name']} {row['path']}")
             row["load"] = load(base, row["path"])
         if not ONLY or "booking POST" in ONLY:
-            prepare_posts(port, measured["booking"], measured["started"])
+            prepare_posts(port, measured["booking"], measured["form_tokens"])
             log("booking POST /book/")
             post = wrk(
                 base + "/book/",
