@@ -143,8 +143,8 @@ def _date(value: str | None, where: str, field_name: str) -> datetime | None:
         ) from None
 
 
-def parse(path: Path) -> tuple[list[Post], dict[int, Attachment], int]:
-    """Return the posts, the attachments by ID, and how many items were skipped."""
+def _channel(path: Path):
+    """Return the export's <channel>, refusing anything but a readable WXR file."""
     if not path.is_file():
         raise WXRError(f"{path}: no such file")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -159,12 +159,84 @@ def parse(path: Path) -> tuple[list[Post], dict[int, Attachment], int]:
             f"{path.name} is not a WordPress export (WXR): expected <rss> with a "
             "<channel> containing <wp:wxr_version>"
         )
+    return channel
+
+
+def _authors(channel) -> dict[str, str]:
+    """Return each author's display name by login."""
     authors = {}
     for child in channel:
         if WP_NAMESPACE.match(child.tag) and _local(child.tag) == "author":
             login = _wp(child, "author_login") or ""
             authors[login] = _wp(child, "author_display_name") or login
+    return authors
 
+
+def _published_at(item, where: str) -> datetime | None:
+    """Return the post's publish time, from its UTC date if it has one."""
+    gmt = _date(_wp(item, "post_date_gmt"), where, "post_date_gmt")
+    local = _date(_wp(item, "post_date"), where, "post_date")  # checked either way
+    if gmt is not None:
+        return gmt.replace(tzinfo=UTC)
+    return timezone.make_aware(local) if local is not None else None
+
+
+def _post_from_item(
+    item, wp_id: int, where: str, authors: dict[str, str], seen_slugs: dict[str, str]
+) -> Post:
+    """Check a post <item> and return it as a Post; `seen_slugs` records its slug."""
+    status = _wp(item, "status")
+    if status not in STATUSES:
+        raise WXRError(f"{where}: unknown <wp:status> {status!r}")
+    title = _text(item, "title").strip()
+    if not title:
+        raise WXRError(f"{where}: the post has no <title>")
+    slug = slugify(_wp(item, "post_name") or "") or slugify(title)[:200]
+    if not slug:
+        raise WXRError(f"{where}: cannot make a slug from the title {title!r}")
+    if slug in seen_slugs:
+        raise WXRError(
+            f"{where}: slug {slug!r} is also used by {seen_slugs[slug]} in this file"
+        )
+    seen_slugs[slug] = where
+    published = _published_at(item, where)
+    if STATUSES[status] == Article.Status.PUBLISHED and published is None:
+        raise WXRError(f"{where}: a published post needs <wp:post_date>")
+    thumbnail = _postmeta(item).get("_thumbnail_id", "")
+    creator = _text(item, f"{DC_NS}creator").strip()
+    return Post(
+        wp_id=wp_id,
+        title=title[:200],
+        slug=slug,
+        body=clean_content(_text(item, f"{CONTENT_NS}encoded")),
+        summary=Truncator(
+            " ".join(strip_tags(clean_content(_excerpt(item))).split())
+        ).chars(300),
+        status=STATUSES[status],
+        published_at=published,
+        author=(authors.get(creator) or creator or "Unknown")[:120],
+        categories=[
+            (slugify(c.get("nicename") or c.text or ""), (c.text or "").strip())
+            for c in item.findall("category")
+            if c.get("domain") == "category" and (c.text or "").strip()
+        ],
+        thumbnail_id=int(thumbnail) if thumbnail.isdigit() else None,
+    )
+
+
+def _attachment_from_item(item) -> Attachment:
+    meta = _postmeta(item)
+    return Attachment(
+        relative_path=meta.get("_wp_attached_file", ""),
+        url=_wp(item, "attachment_url") or "",
+        alt=meta.get("_wp_attachment_image_alt", "") or _text(item, "title").strip(),
+    )
+
+
+def parse(path: Path) -> tuple[list[Post], dict[int, Attachment], int]:
+    """Return the posts, the attachments by ID, and how many items were skipped."""
+    channel = _channel(path)
+    authors = _authors(channel)
     posts, attachments, skipped, seen_slugs = [], {}, 0, {}
     for number, item in enumerate(channel.findall("item"), start=1):
         post_type = _wp(item, "post_type")
@@ -172,67 +244,12 @@ def parse(path: Path) -> tuple[list[Post], dict[int, Attachment], int]:
         where = f"item {number}" + (f" (post ID {raw_id})" if raw_id else "")
         if not raw_id or not raw_id.isdigit():
             raise WXRError(f"{where}: missing or invalid <wp:post_id>")
-        wp_id = int(raw_id)
-        meta = _postmeta(item)
         if post_type == "attachment":
-            attachments[wp_id] = Attachment(
-                relative_path=meta.get("_wp_attached_file", ""),
-                url=_wp(item, "attachment_url") or "",
-                alt=meta.get("_wp_attachment_image_alt", "")
-                or _text(item, "title").strip(),
-            )
-            continue
-        status = _wp(item, "status")
-        if post_type != "post" or status in SKIPPED_STATUSES:
+            attachments[int(raw_id)] = _attachment_from_item(item)
+        elif post_type != "post" or _wp(item, "status") in SKIPPED_STATUSES:
             skipped += 1
-            continue
-        if status not in STATUSES:
-            raise WXRError(f"{where}: unknown <wp:status> {status!r}")
-        title = _text(item, "title").strip()
-        if not title:
-            raise WXRError(f"{where}: the post has no <title>")
-        slug = slugify(_wp(item, "post_name") or "") or slugify(title)[:200]
-        if not slug:
-            raise WXRError(f"{where}: cannot make a slug from the title {title!r}")
-        if slug in seen_slugs:
-            raise WXRError(
-                f"{where}: slug {slug!r} is also used by {seen_slugs[slug]} "
-                "in this file"
-            )
-        seen_slugs[slug] = where
-        gmt = _date(_wp(item, "post_date_gmt"), where, "post_date_gmt")
-        local = _date(_wp(item, "post_date"), where, "post_date")
-        if gmt is not None:
-            published = gmt.replace(tzinfo=UTC)
         else:
-            published = timezone.make_aware(local) if local is not None else None
-        if STATUSES[status] == Article.Status.PUBLISHED and published is None:
-            raise WXRError(f"{where}: a published post needs <wp:post_date>")
-        thumbnail = meta.get("_thumbnail_id", "")
-        creator = _text(item, f"{DC_NS}creator").strip()
-        posts.append(
-            Post(
-                wp_id=wp_id,
-                title=title[:200],
-                slug=slug,
-                body=clean_content(_text(item, f"{CONTENT_NS}encoded")),
-                summary=Truncator(
-                    " ".join(strip_tags(clean_content(_excerpt(item))).split())
-                ).chars(300),
-                status=STATUSES[status],
-                published_at=published,
-                author=(authors.get(creator) or creator or "Unknown")[:120],
-                categories=[
-                    (
-                        slugify(c.get("nicename") or c.text or ""),
-                        (c.text or "").strip(),
-                    )
-                    for c in item.findall("category")
-                    if c.get("domain") == "category" and (c.text or "").strip()
-                ],
-                thumbnail_id=int(thumbnail) if thumbnail.isdigit() else None,
-            )
-        )
+            posts.append(_post_from_item(item, int(raw_id), where, authors, seen_slugs))
     return posts, attachments, skipped
 
 
@@ -277,6 +294,25 @@ def import_file(path: Path, uploads: Path | None = None) -> Result:
         a.wordpress_id: a
         for a in Article.objects.filter(wordpress_id__in=[p.wp_id for p in posts])
     }
+    _refuse_slug_clash(posts)
+    with transaction.atomic():
+        categories = _upsert_categories(posts)
+        for post in posts:
+            article = existing.get(post.wp_id) or Article(wordpress_id=post.wp_id)
+            is_new = article.pk is None
+            _save_post(
+                article, post, attachments.get(post.thumbnail_id), uploads, result
+            )
+            article.categories.set(
+                [categories[slug] for slug, _name in post.categories if slug]
+            )
+            result.created += is_new
+            result.updated += not is_new
+    return result
+
+
+def _refuse_slug_clash(posts: list[Post]) -> None:
+    """Refuse posts whose slug an article from elsewhere already has."""
     clash = (
         Article.objects.filter(slug__in=[p.slug for p in posts])
         .exclude(wordpress_id__in=[p.wp_id for p in posts])
@@ -287,49 +323,53 @@ def import_file(path: Path, uploads: Path | None = None) -> Result:
             f"slug {clash.slug!r} already belongs to the article {clash.title!r}, "
             "which was not imported from this WordPress site"
         )
-    with transaction.atomic():
-        categories = {}
-        for post in posts:
-            for slug, name in post.categories:
-                if slug and slug not in categories:
-                    categories[slug], _created = Category.objects.get_or_create(
-                        slug=slug, defaults={"name": name[:80]}
-                    )
-        for post in posts:
-            remote = len(REMOTE_IMAGE.findall(post.body))
-            if remote:
-                result.warnings.append(
-                    f"post {post.wp_id}: {remote} inline image(s) load from another "
-                    "site and are not shown; upload them under Body images and "
-                    "insert them again"
+
+
+def _upsert_categories(posts: list[Post]) -> dict[str, Category]:
+    """Return the posts' categories by slug, creating the missing ones."""
+    categories = {}
+    for post in posts:
+        for slug, name in post.categories:
+            if slug and slug not in categories:
+                categories[slug], _created = Category.objects.get_or_create(
+                    slug=slug, defaults={"name": name[:80]}
                 )
-            article = existing.get(post.wp_id) or Article(wordpress_id=post.wp_id)
-            is_new = article.pk is None
-            article.title = post.title
-            article.slug = post.slug
-            article.body = post.body
-            article.summary = post.summary
-            article.status = post.status
-            article.published_at = post.published_at
-            article.author_name = post.author
-            image_path = None
-            attachment = attachments.get(post.thumbnail_id)
-            if attachment is not None and not article.hero_image:
-                image_path = _find_image(attachment, uploads, result.warnings, post)
-            if image_path is not None:
-                with image_path.open("rb") as handle:
-                    article.hero_image = File(handle, name=image_path.name)
-                    article.hero_alt = (attachment.alt or post.title)[:200]
-                    _validate_and_save(article, post)
-                result.images += 1
-            else:
-                _validate_and_save(article, post)
-            article.categories.set(
-                [categories[slug] for slug, _name in post.categories if slug]
-            )
-            result.created += is_new
-            result.updated += not is_new
-    return result
+    return categories
+
+
+def _save_post(
+    article: Article,
+    post: Post,
+    attachment: Attachment | None,
+    uploads: Path,
+    result: Result,
+) -> None:
+    """Copy `post` onto `article` and save it, with its featured image if usable."""
+    remote = len(REMOTE_IMAGE.findall(post.body))
+    if remote:
+        result.warnings.append(
+            f"post {post.wp_id}: {remote} inline image(s) load from another "
+            "site and are not shown; upload them under Body images and "
+            "insert them again"
+        )
+    article.title = post.title
+    article.slug = post.slug
+    article.body = post.body
+    article.summary = post.summary
+    article.status = post.status
+    article.published_at = post.published_at
+    article.author_name = post.author
+    image_path = None
+    if attachment is not None and not article.hero_image:
+        image_path = _find_image(attachment, uploads, result.warnings, post)
+    if image_path is None:
+        _validate_and_save(article, post)
+        return
+    with image_path.open("rb") as handle:
+        article.hero_image = File(handle, name=image_path.name)
+        article.hero_alt = (attachment.alt or post.title)[:200]
+        _validate_and_save(article, post)
+    result.images += 1
 
 
 def _validate_and_save(article: Article, post: Post) -> None:

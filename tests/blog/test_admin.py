@@ -1,7 +1,9 @@
+from datetime import date, timedelta
+
 import pytest
 from django.urls import reverse
 
-from blog.models import Article
+from blog.models import HERO_ALT_REQUIRED, Article
 from tests.blog.factories import ArticleFactory, CategoryFactory, image_file
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +22,7 @@ def test_changelist_shows_state_categories_and_stale_reviews(admin_client):
     ArticleFactory(title="Fresh", categories=[category])
     ArticleFactory(title="Old", last_reviewed_on=None, draft=True)
     ArticleFactory(title="Later", scheduled=True)
+    ArticleFactory(title="Lapsed", last_reviewed_on=date.today() - timedelta(days=400))
     response = admin_client.get(reverse("admin:blog_article_changelist"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -28,7 +31,7 @@ def test_changelist_shows_state_categories_and_stale_reviews(admin_client):
     stale = admin_client.get(
         reverse("admin:blog_article_changelist"), {"review": "stale"}
     )
-    assert [a.title for a in stale.context["cl"].result_list] == ["Old"]
+    assert {a.title for a in stale.context["cl"].result_list} == {"Old", "Lapsed"}
     found = admin_client.get(reverse("admin:blog_article_changelist"), {"q": "Fresh"})
     assert [a.title for a in found.context["cl"].result_list] == ["Fresh"]
 
@@ -85,7 +88,11 @@ def test_admin_requires_alt_text_for_the_hero(admin_client):
         },
     )
     assert response.status_code == 200
-    assert "hero_alt" in response.context["adminform"].form.errors
+    form = response.context["adminform"].form
+    # Next to the field, and only there (not again as the constraint's error).
+    assert form.errors["hero_alt"] == [str(HERO_ALT_REQUIRED)]
+    assert not form.non_field_errors()
+    assert str(HERO_ALT_REQUIRED) in response.content.decode()
     assert not Article.objects.exists()
 
 

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from blog.models import Article
-from tests.blog.factories import ArticleFactory
+from blog.models import HERO_ALT_REQUIRED, REVIEW_INTERVAL, Article
+from blog.search import MARK_START
+from tests.blog.factories import ArticleFactory, CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,26 @@ def test_hero_image_requires_alt_text():
     assert "hero_alt" in excinfo.value.message_dict
 
 
+def test_full_clean_treats_published_without_a_time_as_now():
+    article = ArticleFactory.build(published_at=None)
+    article.full_clean(exclude=["categories"])
+    assert article.published_at is not None
+    assert article.published_at <= timezone.now()
+
+
+def test_draft_keeps_no_publish_time():
+    article = ArticleFactory(draft=True)
+    article.full_clean(exclude=["categories"])
+    assert article.published_at is None
+
+
+def test_hero_alt_text_error_appears_once_on_its_field():
+    article = ArticleFactory.build(with_hero=True, hero_alt="   ")
+    with pytest.raises(ValidationError) as excinfo:
+        article.full_clean(exclude=["categories"])
+    assert excinfo.value.message_dict == {"hero_alt": [str(HERO_ALT_REQUIRED)]}
+
+
 def test_review_is_stale_after_twelve_months():
     article = ArticleFactory(
         last_reviewed_on=timezone.localdate() - timedelta(days=400)
@@ -125,6 +146,91 @@ def test_review_is_stale_after_twelve_months():
     assert article.is_review_stale()
     article.last_reviewed_on = timezone.localdate() - timedelta(days=30)
     assert not article.is_review_stale()
+
+
+def test_review_due_returns_old_and_never_reviewed_articles_only():
+    today = timezone.localdate()
+    never = ArticleFactory(last_reviewed_on=None)
+    old = ArticleFactory(last_reviewed_on=today - REVIEW_INTERVAL - timedelta(days=1))
+    on_the_day = ArticleFactory(last_reviewed_on=today - REVIEW_INTERVAL)
+    recent = ArticleFactory(last_reviewed_on=today)
+    due = set(Article.objects.review_due())
+    assert due == {never, old}
+    # The method and the QuerySet agree, article by article.
+    for article in (never, old, on_the_day, recent):
+        assert article.is_review_stale() == (article in due)
+
+
+def test_related_to_prefers_shared_categories_then_the_newest_others():
+    mine, other = CategoryFactory(), CategoryFactory()
+    article = ArticleFactory(categories=[mine])
+    now = timezone.now()
+    older_same = ArticleFactory(
+        categories=[mine], published_at=now - timedelta(days=30)
+    )
+    newer_same = ArticleFactory(
+        categories=[mine], published_at=now - timedelta(days=20)
+    )
+    newest_other = ArticleFactory(
+        categories=[other], published_at=now - timedelta(hours=1)
+    )
+    ArticleFactory(categories=[other], published_at=now - timedelta(days=40))
+    related = Article.objects.related_to(article)
+    assert related == [newer_same, older_same, newest_other]
+
+
+def test_related_to_leaves_out_the_article_and_what_is_not_public(visibility_set):
+    published = visibility_set["published"]
+    extra = ArticleFactory()
+    related = Article.objects.related_to(published, limit=5)
+    assert related == [extra]
+    assert Article.objects.related_to(extra) == [published]
+
+
+def test_related_to_respects_the_limit_and_has_no_duplicates():
+    category = CategoryFactory()
+    article = ArticleFactory(categories=[category])
+    for _ in range(6):
+        ArticleFactory(categories=[category])
+    related = Article.objects.related_to(article, limit=4)
+    assert len(related) == len(set(related)) == 4
+
+
+def test_related_to_is_one_query(django_assert_num_queries):
+    category = CategoryFactory()
+    for _ in range(5):
+        ArticleFactory(categories=[category])
+    article = Article.objects.prefetch_related("categories").first()
+    with django_assert_num_queries(1):
+        Article.objects.related_to(article)
+
+
+def test_search_finds_matches_best_first_and_leaves_out_the_rest():
+    body_hit = ArticleFactory(title="Caring for skin", body="<p>About dysport.</p>")
+    title_hit = ArticleFactory(title="Dysport explained", body="<p>Facts.</p>")
+    miss = ArticleFactory(title="Sunscreen", body="<p>Sunscreen daily.</p>")
+    found = list(Article.objects.search("dysport"))
+    assert found == [title_hit, body_hit]
+    assert miss not in found
+    assert MARK_START in found[1].headline  # the hit is marked for highlighting
+
+
+def test_search_understands_web_search_syntax():
+    both = ArticleFactory(title="Dysport and sunscreen")
+    dysport = ArticleFactory(title="Dysport only")
+    assert list(Article.objects.search("dysport -sunscreen")) == [dysport]
+    assert both in Article.objects.search('"dysport and sunscreen"')
+
+
+def test_search_of_nothing_finds_nothing():
+    ArticleFactory(title="Dysport explained")
+    assert not Article.objects.search("").exists()
+
+
+def test_search_chains_after_published(visibility_set):
+    found = set(Article.objects.published().search("wrinkle"))
+    assert found == {visibility_set["published"]}
+    assert visibility_set["draft"] in Article.objects.search("wrinkle")
 
 
 def test_references_keep_only_web_links():
