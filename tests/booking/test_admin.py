@@ -142,17 +142,29 @@ def test_phone_search_keeps_the_list_filters(front_desk_client, treatment):
     assert closed.reference not in html  # the default "open" filter still applies
 
 
-def test_filters_and_date_hierarchy_render(front_desk_client, treatment):
-    AppointmentRequestFactory(treatment=treatment)
+def test_filters_and_date_hierarchy_find_the_matching_rows(
+    front_desk_client, treatment
+):
+    match = AppointmentRequestFactory(treatment=treatment)
+    other = AppointmentRequestFactory(
+        treatment=None, contact_method="email", status="contacted"
+    )
     today = timezone.localdate()
-    for query in (
-        {"treatment__id__exact": treatment.pk},
-        {"status": "new"},
-        {"created_at__year": today.year, "created_at__month": today.month},
-        {"contact_method__exact": "call"},
-        {"source_article__isnull": "True"},
+    for query, expected in (
+        ({"treatment__id__exact": treatment.pk}, {match}),
+        ({"status": "new"}, {match}),
+        ({"status": "all"}, {match, other}),
+        (
+            {"created_at__year": today.year, "created_at__month": today.month},
+            {match, other},
+        ),
+        ({"contact_method__exact": "call"}, {match}),
+        ({"source_article__isnull": "True", "status": "all"}, {match, other}),
     ):
-        assert front_desk_client.get(CHANGELIST, query).status_code == 200
+        response = front_desk_client.get(CHANGELIST, query)
+        assert response.status_code == 200
+        shown = set(response.context["cl"].result_list)
+        assert shown == expected, query
 
 
 def test_actions_change_status_and_are_audited(
