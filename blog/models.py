@@ -264,10 +264,12 @@ class Article(models.Model):
         self.toc = rendered.toc
         self.reading_minutes = rendered.reading_minutes
         self.excerpt = self.summary or rendered.excerpt
-        # The hero's files are written (and replaced ones deleted) before the row:
-        # the renditions' names are stored in it. A failing row write can so leave
-        # orphan files behind, never a row pointing at missing ones; the admin
-        # validates (constraints included) before it saves, so that is rare.
+        # Why files are touched before the row is saved: the row stores the new
+        # renditions' names. The cost: if the row write then fails (a constraint,
+        # a lost connection), the new files are orphans and the old row still
+        # names the renditions deleted here. The admin and the WordPress import
+        # run full_clean(), constraints included, before saving, so it is rare;
+        # deleting replaced files in transaction.on_commit() would close it.
         if self.hero_image and self.hero_image.name != self.hero_renditions.get("src"):
             if not self.hero_image._committed:
                 # Store the original first, so renditions record its final name.
@@ -313,7 +315,7 @@ class Article(models.Model):
         return _("Published") if self.is_public() else _("Scheduled")
 
     def is_review_stale(self) -> bool:
-        """Flag an article ArticleQuerySet.review_due() would return."""
+        """Return True if ArticleQuerySet.review_due() would include this article."""
         return self.last_reviewed_on is None or self.last_reviewed_on < _review_cutoff()
 
     def reference_list(self) -> list[dict[str, str]]:
