@@ -260,8 +260,10 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0 if DEBUG e
 # --- Booking ----------------------------------------------------------------
 # Absolute base for links in emails (the worker has no request to build them from).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
-# `manage.py anonymize_appointment_requests` anonymises older requests. A short
-# window would erase requests the front desk is still working, so it is refused.
+# `manage.py anonymize_appointment_requests` anonymises closed requests older than
+# this and refuses fewer than 30 days (booking.services.MIN_RETENTION_DAYS: a typo
+# such as 0 would erase every closed request). Checked here too, so a bad value
+# stops the site at start-up rather than the nightly job.
 BOOKING_RETENTION_DAYS = env.int("BOOKING_RETENTION_DAYS", default=365)
 if BOOKING_RETENTION_DAYS < 30:
     raise ImproperlyConfigured("BOOKING_RETENTION_DAYS must be at least 30.")
