@@ -45,7 +45,7 @@ def client_ip(request) -> str | None:
     if proxies:
         forwarded = [
             part
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            for part in request.headers.get("X-Forwarded-For", "").split(",")
             if part.strip()
         ]
         if len(forwarded) >= proxies:

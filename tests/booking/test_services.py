@@ -356,3 +356,13 @@ def test_a_booking_post_makes_fifteen_queries(client, treatment):
         response = client.post("/book/", form_data(treatment=treatment))
     assert response.status_code == 302
     assert len(queries) == 15
+
+
+@pytest.mark.parametrize(("days", "errors"), [(29, ["booking.E001"]), (30, [])])
+def test_a_retention_period_under_thirty_days_fails_the_system_check(
+    settings, days, errors
+):
+    from django.core.checks import run_checks
+
+    settings.BOOKING_RETENTION_DAYS = days
+    assert [e.id for e in run_checks() if e.id.startswith("booking.")] == errors
