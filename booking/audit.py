@@ -10,7 +10,9 @@ from collections.abc import Iterable
 
 from booking.models import AppointmentRequest, AuditEntry
 
-PRIVATE_FIELDS = frozenset({"staff_notes"})
+# What identifies a patient, and what staff write about them: recorded only as
+# "changed", so anonymising a request leaves nothing of it in the trail.
+PRIVATE_FIELDS = frozenset({"staff_notes", *AppointmentRequest.PERSONAL_FIELDS})
 # Stamped by the system on every save; a change to them is not news.
 BOOKKEEPING_FIELDS = frozenset(
     {

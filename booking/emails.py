@@ -30,8 +30,14 @@ class EmailDeliveryFailed(Exception):
     """Raised, without the SMTP error (it may quote addresses), after the last try."""
 
 
-def retry_delay(attempt: int) -> datetime.timedelta:
-    """Exponential backoff: base, 2×base, 4×base… capped at an hour."""
+def retry_delay(attempt: int) -> datetime.timedelta | None:
+    """How long to wait before trying again after `attempt` failed, or None to
+    give up (after BOOKING_EMAIL_MAX_ATTEMPTS; the sweep command takes over).
+
+    Exponential backoff: base, 2×base, 4×base… capped at an hour.
+    """
+    if attempt >= settings.BOOKING_EMAIL_MAX_ATTEMPTS:
+        return None
     base = datetime.timedelta(seconds=settings.BOOKING_EMAIL_RETRY_SECONDS)
     return min(base * 2 ** (attempt - 1), MAX_RETRY_DELAY)
 

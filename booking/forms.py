@@ -275,9 +275,11 @@ class AppointmentRequestForm(forms.ModelForm):
         fields = (*AppointmentRequest.PATIENT_FIELDS, *self.PLUMBING_FIELDS)
         return {name: self.cleaned_data[name] for name in fields}
 
-    def refresh_form_token(self, *, keep_started: bool = False) -> None:
-        """Give the re-rendered form a new token; with keep_started, the same
-        render time (the patient has already spent their time on it)."""
-        started = self.signed_token.started if keep_started else None
+    def refresh_form_token(self) -> None:
+        """Give the re-rendered form a new token and render time.
+
+        Always a new render time: a bot must wait out every form it posts, and a
+        person reading the error message takes longer than that anyway.
+        """
         self.data = self.data.copy()
-        self.data["form_token"] = issue_form_token(started=started)
+        self.data["form_token"] = issue_form_token()

@@ -293,6 +293,15 @@ class AppointmentRequest(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # What is stored now is what the next transition or diff starts from.
+        self.loaded_values = {
+            field.attname: getattr(self, field.attname)
+            for field in self._meta.concrete_fields
+            if field.attname in self.__dict__
+        }
+
     @classmethod
     def from_db(cls, db, field_names, values, *, fetch_mode=None):
         instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
@@ -322,7 +331,18 @@ class AppointmentRequest(models.Model):
         """Raise ValidationError unless moving from the stored status to
         `status` is allowed (staying put always is)."""
         current = self.loaded_status or self.Status.NEW
-        if status == current or status in self.allowed_statuses():
+        if status == current:
+            return
+        if self.anonymized_at is not None:
+            raise ValidationError(
+                {
+                    "status": ValidationError(
+                        _("An anonymised request keeps its status."),
+                        code="anonymized",
+                    )
+                }
+            )
+        if status in self.allowed_statuses():
             return
         allowed = sorted(
             str(self.Status(choice).label) for choice in self.allowed_statuses()

@@ -75,7 +75,8 @@ def appointment_request_submit(
     2. rate limit: over BOOKING_RATE_LIMIT posts from this client in the window
        raises RateLimited (a replay never counts, so it never hits the limit).
     3. duplicate: the identical request sent again under a new token within
-       AppointmentRequest.DUPLICATE_WINDOW returns the earlier one.
+       AppointmentRequest.DUPLICATE_WINDOW returns the earlier one (that new
+       token is not stored, so its own replays are checked as duplicates too).
     4. create, audited; the acknowledgment is withheld once the address has had
        BOOKING_ACKNOWLEDGMENTS_PER_DAY today.
 
@@ -190,13 +191,14 @@ def appointment_request_update(
     appointment_request.clean()
     appointment_request.validate_constraints()
     with transaction.atomic():
-        appointment_request.save()
+        # The diff is taken against the row as read, so before saving.
         audit.record(
             action=AuditEntry.Action.CHANGED,
             appointment_requests=[appointment_request],
             actor=actor,
             ip_address=ip_address,
         )
+        appointment_request.save()
     return appointment_request
 
 
@@ -229,16 +231,18 @@ def appointment_request_set_status(
                 ) from None
             appointment_request.status = status
             appointment_request.handled_by = actor
-            appointment_request.save(
-                update_fields=["status", "handled_by", "updated_at"]
-            )
             moved.append(appointment_request)
+        # The diffs are taken against the rows as read, so before saving.
         audit.record(
             action=AuditEntry.Action.CHANGED,
             appointment_requests=moved,
             actor=actor,
             ip_address=ip_address,
         )
+        for appointment_request in moved:
+            appointment_request.save(
+                update_fields=["status", "handled_by", "updated_at"]
+            )
     return moved
 
 

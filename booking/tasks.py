@@ -1,6 +1,5 @@
 import logging
 
-from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 
@@ -20,8 +19,9 @@ def send_request_emails(request_id: int, attempt: int = 1) -> str:
     try:
         emails.appointment_request_send_emails(request_id=request_id)
     except OSError as error:
+        delay = emails.retry_delay(attempt)
         # Only ids and the exception class: the message may quote an address.
-        if attempt >= settings.BOOKING_EMAIL_MAX_ATTEMPTS:
+        if delay is None:
             logger.error(
                 "Giving up on emails for appointment request id=%s after %s "
                 "attempts (%s)",
@@ -32,7 +32,6 @@ def send_request_emails(request_id: int, attempt: int = 1) -> str:
             raise emails.EmailDeliveryFailed(
                 f"appointment request id={request_id}"
             ) from None
-        delay = emails.retry_delay(attempt)
         send_request_emails.using(run_after=timezone.now() + delay).enqueue(
             request_id=request_id, attempt=attempt + 1
         )

@@ -59,7 +59,7 @@ class AppointmentRequestCreateView(CreateView):
                 self.request, "booking/appointmentrequest_refused.html", status=429
             )
         except AlreadySubmitted as already:
-            form.refresh_form_token(keep_started=True)
+            form.refresh_form_token()
             form.add_error(None, already_submitted_message(already))
             return self.form_invalid(form)
         self.request.session[SESSION_KEY] = appointment_request.pk

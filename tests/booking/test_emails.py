@@ -56,7 +56,7 @@ def test_patient_and_clinic_get_one_email_each_without_phi_in_subjects(
         assert "\n" not in message.subject
     for value in (*CANARY.values(), "+12175440199", treatment.name):
         assert value not in clinic.body
-    assert treatment.name not in patient.body  # no medical details to the inbox
+    assert treatment.name not in patient.body  # no medical details by email
     appointment_request.refresh_from_db()
     assert appointment_request.patient_email_sent_at is not None
     assert appointment_request.clinic_email_sent_at is not None
@@ -125,11 +125,13 @@ def test_mail_server_down_then_back_sends_once_it_returns(
         assert value not in logged
 
 
-def test_retry_backoff_grows_and_is_capped(settings):
+def test_retry_backoff_grows_is_capped_and_gives_up(settings):
     settings.BOOKING_EMAIL_RETRY_SECONDS = 60
+    settings.BOOKING_EMAIL_MAX_ATTEMPTS = 10
     delays = [retry_delay(attempt).total_seconds() for attempt in range(1, 10)]
     assert delays[:4] == [60, 120, 240, 480]
     assert max(delays) == 3600
+    assert retry_delay(10) is None
 
 
 def test_gives_up_after_max_attempts_and_the_sweep_recovers(

@@ -274,8 +274,66 @@ def test_an_update_that_changes_nothing_writes_no_audit_entry(treatment):
     assert not AuditEntry.objects.exists()
 
 
-def test_private_fields_are_never_recorded_by_value():
-    assert "staff_notes" in audit.PRIVATE_FIELDS
+def test_patient_details_changed_by_a_service_are_recorded_only_as_changed(
+    treatment,
+):
+    appointment_request = AppointmentRequest.objects.get(
+        pk=AppointmentRequestFactory(treatment=treatment).pk
+    )
+    appointment_request.email = "new.secret@example.com"
+    appointment_request.phone = "+12175440177"
+    appointment_request_update(
+        appointment_request=appointment_request, actor=None, ip_address=None
+    )
+    entry = AuditEntry.objects.get(action="changed")
+    assert entry.changes == {"email": "changed", "phone": "changed"}
+    assert set(AppointmentRequest.PERSONAL_FIELDS) <= audit.PRIVATE_FIELDS
+
+
+def test_a_second_update_starts_from_what_the_first_saved(treatment):
+    appointment_request = AppointmentRequest.objects.get(
+        pk=AppointmentRequestFactory(treatment=treatment).pk
+    )
+    appointment_request.status = "contacted"
+    appointment_request_update(
+        appointment_request=appointment_request, actor=None, ip_address=None
+    )
+    appointment_request.status = "new"  # contacted → new is not allowed
+    with pytest.raises(ValidationError, match="cannot be marked new"):
+        appointment_request_update(
+            appointment_request=appointment_request, actor=None, ip_address=None
+        )
+    appointment_request.status = "scheduled"
+    appointment_request.scheduled_for = timezone.now() + datetime.timedelta(days=2)
+    appointment_request_update(
+        appointment_request=appointment_request, actor=None, ip_address=None
+    )
+    diffs = [
+        entry.changes["status"]
+        for entry in AuditEntry.objects.filter(action="changed").order_by("pk")
+    ]
+    assert diffs == [["new", "contacted"], ["contacted", "scheduled"]]
+    assert AppointmentRequest.objects.get(pk=appointment_request.pk).status == (
+        "scheduled"
+    )
+
+
+def test_an_anonymised_request_keeps_its_status(treatment):
+    appointment_request = AppointmentRequestFactory(
+        treatment=treatment, status="cancelled", anonymized_at=timezone.now()
+    )
+    with pytest.raises(ValidationError, match="anonymised request keeps its status"):
+        appointment_request_set_status(
+            appointment_requests=AppointmentRequest.objects.filter(
+                pk=appointment_request.pk
+            ),
+            status="contacted",
+            actor=None,
+            ip_address=None,
+        )
+    assert AppointmentRequest.objects.get(pk=appointment_request.pk).status == (
+        "cancelled"
+    )
 
 
 # --- retention ----------------------------------------------------------------
