@@ -166,7 +166,7 @@ def appointment_requests(treatment_list: list[Treatment]) -> None:
         "contact_method", "message", "consent", "status", "scheduled_for",
         "staff_notes",
         "source_path", "created_at", "updated_at", "patient_email_sent_at",
-        "clinic_email_sent_at",
+        "patient_email_withheld", "clinic_email_sent_at",
     ]  # fmt: skip
     with connection.cursor() as cursor:
         copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
@@ -196,6 +196,7 @@ def appointment_requests(treatment_list: list[Treatment]) -> None:
                         created,
                         created,
                         created,
+                        False,
                         created,
                     )
                 )
