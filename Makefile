@@ -38,6 +38,7 @@ run: setup
 lint: $(VENV)/installed.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check templates
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 
 test: setup lint
