@@ -54,13 +54,6 @@ def read_form_token(value: str) -> FormToken | None:
         return None
 
 
-def published_article(slug: str):
-    """The published blog article with this slug, or None."""
-    # Looked up by name: booking knows blog only through its public QuerySet.
-    article_model = apps.get_model("blog", "Article")
-    return article_model.objects.published().filter(slug=slug).first()
-
-
 class AppointmentRequestForm(forms.ModelForm):
     treatment = forms.ModelChoiceField(
         label=_("Treatment"),
@@ -227,9 +220,11 @@ class AppointmentRequestForm(forms.ModelForm):
     def clean_source_article(self):
         slug = self.cleaned_data["source_article"]
         # An unknown or unpublished slug is just dropped: never the patient's problem.
-        if slug and len(slug) <= MAX_SLUG_LENGTH:
-            return published_article(slug)
-        return None
+        if not slug or len(slug) > MAX_SLUG_LENGTH:
+            return None
+        # Looked up by name: booking knows blog only through its public QuerySet.
+        articles = apps.get_model("blog", "Article").objects.published()
+        return articles.filter(slug=slug).first()
 
     def clean_source_path(self):
         return safe_source_path(self.cleaned_data["source_path"])

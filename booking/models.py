@@ -117,15 +117,20 @@ class AppointmentRequestQuerySet(models.QuerySet):
         )
 
 
+class AppointmentRequestStatus(models.TextChoices):
+    """AppointmentRequest.Status; defined here so its Meta's constraints can name it."""
+
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+    DECLINED = "declined", _("Declined")
+
+
 class AppointmentRequest(models.Model):
-    class Status(models.TextChoices):
-        NEW = "new", _("New")
-        CONTACTED = "contacted", _("Contacted")
-        SCHEDULED = "scheduled", _("Scheduled")
-        COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
-        NO_SHOW = "no_show", _("No-show")
-        DECLINED = "declined", _("Declined")
+    Status = AppointmentRequestStatus
 
     class TimeOfDay(models.TextChoices):
         ANY = "any", _("Any time")
@@ -281,7 +286,7 @@ class AppointmentRequest(models.Model):
                 violation_error_message=_("Consent to be contacted is required."),
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="scheduled")
+                condition=~models.Q(status=AppointmentRequestStatus.SCHEDULED)
                 | models.Q(scheduled_for__isnull=False),
                 name="appointmentrequest_scheduled_has_time",
                 violation_error_message=_(

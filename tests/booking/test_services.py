@@ -424,3 +424,9 @@ def test_a_retention_period_under_thirty_days_fails_the_system_check(
 
     settings.BOOKING_RETENTION_DAYS = days
     assert [e.id for e in run_checks() if e.id.startswith("booking.")] == errors
+
+
+def test_personal_fields_are_patient_fields():
+    """Anonymising erases a subset of what the patient sent, nothing else."""
+    personal = set(AppointmentRequest.PERSONAL_FIELDS)
+    assert personal <= set(AppointmentRequest.PATIENT_FIELDS)
