@@ -42,6 +42,33 @@ class Treatment(models.Model):
         _("featured"), default=False, help_text=_("Shown on the home page.")
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Online booking (see booking.scheduling): how the calendar treats it.
+    is_bookable_online = models.BooleanField(
+        _("bookable online"),
+        default=False,
+        help_text=_("Patients pick a free time themselves; otherwise they request."),
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        _("cleanup after (minutes)"), default=0
+    )
+    minimum_notice_minutes = models.PositiveIntegerField(
+        _("minimum notice (minutes)"),
+        default=120,
+        help_text=_("How soon before it starts a time can still be booked online."),
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"),
+        default=60,
+        help_text=_("How far ahead patients can book online."),
+    )
+    room_kind = models.ForeignKey(
+        "booking.RoomKind",
+        verbose_name=_("needs a room of kind"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="treatments",
+    )
 
     objects = TreatmentQuerySet.as_manager()
 
