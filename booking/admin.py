@@ -11,7 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking.http import client_ip
-from booking.models import AppointmentRequest, Treatment
+from booking.models import (
+    Appointment,
+    AppointmentRequest,
+    Closure,
+    Location,
+    OpeningHours,
+    Provider,
+    ProviderSchedule,
+    Room,
+    RoomKind,
+    TimeOff,
+    Treatment,
+)
 from booking.phones import normalize_phone
 from booking.services import (
     appointment_request_record_view,
@@ -87,11 +99,12 @@ class TreatmentAdmin(admin.ModelAdmin):
         "category",
         "duration_minutes",
         "price_from",
+        "is_bookable_online",
         "is_active",
         "is_featured",
         "order",
     ]
-    list_filter = ["category", "is_active", "is_featured"]
+    list_filter = ["category", "is_bookable_online", "is_active", "is_featured"]
     list_editable = ["is_active", "is_featured", "order"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
@@ -354,3 +367,80 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             ip_address=client_ip(request),
         )
         return response
+
+
+# --- The clinic's calendar (issue 9: edited by the manager) ----------------------
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "time_zone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "city"]
+    inlines = [OpeningHoursInline, ClosureInline, RoomInline]
+
+
+@admin.register(RoomKind)
+class RoomKindAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class ProviderScheduleInline(admin.TabularInline):
+    model = ProviderSchedule
+    extra = 0
+
+
+class TimeOffInline(admin.TabularInline):
+    model = TimeOff
+    extra = 0
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "credential", "is_active"]
+    list_filter = ["credential", "is_active", "locations"]
+    search_fields = ["display_name"]
+    filter_horizontal = ["treatments", "locations"]
+    inlines = [ProviderScheduleInline, TimeOffInline]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    """Read-only until staff booking arrives: every write to the calendar goes
+    through booking.scheduling, where the database settles overlaps."""
+
+    list_display = ["reference", "local_start", "treatment", "provider", "status"]
+    list_filter = ["status", "location", "provider"]
+    list_select_related = ["treatment", "provider", "location"]
+    search_fields = ["reference", "last_name", "email", "phone"]
+    date_hierarchy = "starts_at"
+
+    @admin.display(description=_("starts"), ordering="starts_at")
+    def local_start(self, obj):
+        local = obj.starts_at.astimezone(obj.location.zone)
+        return local.strftime("%Y-%m-%d %H:%M %Z")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
