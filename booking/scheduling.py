@@ -8,11 +8,20 @@ there, and is reported as SlotTaken, whoever got there first.
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from booking.models import Appointment, Location, Provider, Room, Treatment
+from booking import availability
+from booking.models import (
+    Appointment,
+    Location,
+    Provider,
+    ProviderSchedule,
+    Room,
+    TimeOff,
+    Treatment,
+)
 from booking.services import generate_reference
 
 HOLD_DURATION = datetime.timedelta(minutes=10)
@@ -131,3 +140,111 @@ def appointment_confirm(*, hold: Appointment, **patient) -> Appointment:
         appointment.full_clean(exclude=["location", "treatment", "provider", "room"])
         appointment.save()
     return appointment
+
+
+def available_slots(
+    *,
+    location: Location,
+    treatment: Treatment,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    provider: Provider | None = None,
+) -> list[availability.Slot]:
+    """Free start times for `treatment` at `location` between two local days,
+    for one provider or any, loaded from the calendar in five queries whatever
+    its size; the rules themselves are booking.availability.free_slots."""
+    zone = location.zone
+    first = datetime.datetime.combine(first_day, datetime.time.min, zone)
+    last = datetime.datetime.combine(
+        last_day + datetime.timedelta(days=1), datetime.time.min, zone
+    )
+    opening_hours = _weekly(
+        location.opening_hours.values_list("weekday", "opens", "closes")
+    )
+    closures = set(
+        location.closures.filter(date__range=(first_day, last_day)).values_list(
+            "date", flat=True
+        )
+    )
+    schedules = ProviderSchedule.objects.filter(
+        location=location,
+        provider__is_active=True,
+        provider__locations=location,
+        provider__treatments=treatment,
+    )
+    if provider is not None:
+        schedules = schedules.filter(provider=provider)
+    weekly_by_provider: dict[int, list] = {}
+    for provider_id, weekday, starts, ends in schedules.values_list(
+        "provider_id", "weekday", "starts", "ends"
+    ):
+        weekly_by_provider.setdefault(provider_id, []).append((weekday, starts, ends))
+    rooms = None
+    if treatment.room_kind_id is not None:
+        rooms = list(
+            Room.objects.filter(
+                location=location, kind_id=treatment.room_kind_id, is_active=True
+            ).values_list("pk", flat=True)
+        )
+    # Time off and everything already in the calendar, in one query.
+    blocked = TimeOff.objects.filter(
+        provider__in=weekly_by_provider, starts_at__lt=last, ends_at__gt=first
+    ).values_list(
+        "provider_id",
+        models.Value(None, models.BigIntegerField()),
+        "starts_at",
+        "ends_at",
+        models.Value(True),
+    )
+    blocked = blocked.union(
+        Appointment.objects.blocking(first, last)
+        .filter(Q(provider__in=weekly_by_provider) | Q(room__in=rooms or []))
+        .values_list(
+            "provider_id", "room_id", "starts_at", "blocked_until", models.Value(False)
+        ),
+        all=True,
+    )
+    time_off: dict[int, list] = {}
+    provider_busy: dict[int, list] = {}
+    room_busy: dict[int, list] = {}
+    for provider_id, room_id, starts_at, ends_at, is_time_off in blocked:
+        if is_time_off:
+            time_off.setdefault(provider_id, []).append((starts_at, ends_at))
+            continue
+        provider_busy.setdefault(provider_id, []).append((starts_at, ends_at))
+        if room_id is not None:
+            room_busy.setdefault(room_id, []).append((starts_at, ends_at))
+    return availability.free_slots(
+        time_zone=zone,
+        opening_hours=opening_hours,
+        closures=closures,
+        providers=[
+            availability.ProviderCalendar(
+                provider_id=provider_id,
+                weekly_hours=_weekly(hours),
+                time_off=time_off.get(provider_id, ()),
+                busy=provider_busy.get(provider_id, ()),
+            )
+            for provider_id, hours in sorted(weekly_by_provider.items())
+        ],
+        rooms=None
+        if rooms is None
+        else [
+            availability.RoomCalendar(room_id=room_id, busy=room_busy.get(room_id, ()))
+            for room_id in rooms
+        ],
+        duration=datetime.timedelta(minutes=treatment.duration_minutes),
+        buffer_after=datetime.timedelta(minutes=treatment.buffer_after_minutes),
+        first_day=first_day,
+        last_day=last_day,
+        now=timezone.now(),
+        minimum_notice=datetime.timedelta(minutes=treatment.minimum_notice_minutes),
+        horizon=datetime.timedelta(days=treatment.booking_horizon_days),
+    )
+
+
+def _weekly(rows) -> dict[int, list[tuple[datetime.time, datetime.time]]]:
+    weekly: dict[int, list] = {}
+    for weekday, starts, ends in rows:
+        weekly.setdefault(weekday, []).append((starts, ends))
+    return weekly

@@ -18,6 +18,7 @@ from django.contrib.postgres.fields import (
 )
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.phones import validate_e164
@@ -306,6 +307,15 @@ class IdRange(models.Func):
         super().__init__(models.F(field), models.F(field), models.Value("[]"))
 
 
+class AppointmentQuerySet(models.QuerySet):
+    def blocking(self, start, end) -> "AppointmentQuerySet":
+        """What occupies the calendar between start and end: active
+        appointments and holds that have not lapsed."""
+        return self.filter(
+            status__in=ACTIVE_STATUSES, starts_at__lt=end, blocked_until__gt=start
+        ).exclude(status=AppointmentStatus.HELD, hold_expires_at__lte=timezone.now())
+
+
 class Appointment(models.Model):
     Status = AppointmentStatus
 
@@ -401,6 +411,8 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]

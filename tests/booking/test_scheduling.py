@@ -12,12 +12,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from booking.models import Appointment, Location, Provider, Room, RoomKind
+from booking.models import (
+    Appointment,
+    Closure,
+    Location,
+    OpeningHours,
+    Provider,
+    ProviderSchedule,
+    Room,
+    RoomKind,
+    TimeOff,
+)
 from booking.scheduling import (
     HOLD_DURATION,
     SlotTaken,
     appointment_confirm,
     appointment_hold,
+    available_slots,
 )
 from tests.booking.factories import TreatmentFactory
 
@@ -254,3 +265,147 @@ def test_appointments_are_not_written_through_the_admin(admin_client, calendar):
     page = admin_client.get(f"/admin/booking/appointment/{booked.pk}/change/")
     assert page.status_code == 200  # view only
     assert b"09:00 EST" in admin_client.get("/admin/booking/appointment/").content
+
+
+# --- available times, from the calendar ------------------------------------------
+
+MONDAY = datetime.date(2026, 12, 7)
+
+
+@pytest.fixture
+def open_calendar(calendar):
+    """Open Monday to Friday 09:00-17:00; Ana and Ben work Mondays and do the
+    laser treatment (30 minutes plus 10 of cleanup) there."""
+    location = calendar["location"]
+    for weekday in range(5):
+        OpeningHours.objects.create(
+            location=location,
+            weekday=weekday,
+            opens=datetime.time(9),
+            closes=datetime.time(17),
+        )
+    for name in ("ana", "ben"):
+        provider = calendar[name]
+        provider.locations.add(location)
+        provider.treatments.add(calendar["treatment"])
+        ProviderSchedule.objects.create(
+            provider=provider,
+            location=location,
+            weekday=0,
+            starts=datetime.time(9),
+            ends=datetime.time(17),
+        )
+    return calendar
+
+
+def local_starts(calendar, day=MONDAY, **kwargs) -> list[str]:
+    with time_machine.travel(datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)):
+        slots = available_slots(
+            location=calendar["location"],
+            treatment=calendar["treatment"],
+            first_day=day,
+            last_day=day,
+            **kwargs,
+        )
+    zone = calendar["location"].zone
+    return [slot.starts_at.astimezone(zone).strftime("%H:%M") for slot in slots]
+
+
+def test_available_times_follow_hours_duration_and_buffer(open_calendar):
+    starts = local_starts(open_calendar, provider=open_calendar["ana"])
+    assert starts[0] == "09:00" and starts[-1] == "16:15"  # 16:15 + 40 min = 16:55
+    assert len(starts) == 30
+
+
+def test_a_booked_time_and_its_buffer_are_not_offered_again(open_calendar):
+    appointment_confirm(hold=hold(open_calendar), **PATIENT)  # Ana, 09:00-09:40
+    ana = local_starts(open_calendar, provider=open_calendar["ana"])
+    assert ana[:2] == ["09:45", "10:00"]
+    anyone = local_starts(open_calendar)
+    assert anyone[0] == "09:00"  # Ben is free
+
+
+def test_a_lapsed_hold_is_offered_again(open_calendar):
+    with time_machine.travel(datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)):
+        hold(open_calendar)  # lapses long before 2026-12-01
+    assert local_starts(open_calendar, provider=open_calendar["ana"])[0] == "09:00"
+
+
+def test_time_off_and_closures_remove_times(open_calendar):
+    TimeOff.objects.create(
+        provider=open_calendar["ana"],
+        starts_at=NINE_AM,
+        ends_at=NINE_AM + datetime.timedelta(hours=4),
+    )
+    assert local_starts(open_calendar, provider=open_calendar["ana"])[0] == "13:00"
+    Closure.objects.create(
+        location=open_calendar["location"], date=MONDAY, reason="Training day"
+    )
+    assert local_starts(open_calendar) == []
+
+
+def test_a_treatment_needing_a_room_waits_for_a_free_one(open_calendar):
+    treatment = open_calendar["treatment"]
+    treatment.room_kind = open_calendar["room"].kind
+    treatment.save()
+    appointment_confirm(hold=hold(open_calendar, room=True), **PATIENT)  # Ana
+    # Ben is free at 09:00, but the only laser room is not.
+    assert local_starts(open_calendar, provider=open_calendar["ben"])[0] == "09:45"
+
+
+@pytest.mark.parametrize("appointments", [0, 60])
+def test_available_times_take_five_queries_whatever_the_calendar_holds(
+    open_calendar, appointments, django_assert_max_num_queries
+):
+    treatment = open_calendar["treatment"]
+    treatment.room_kind = open_calendar["room"].kind
+    treatment.save()
+    for n in range(appointments):
+        at = NINE_AM + datetime.timedelta(days=n // 10, minutes=45 * (n % 10))
+        hold(open_calendar, provider=("ana", "ben")[n % 2], at=at)
+    with django_assert_max_num_queries(5):
+        local_starts(open_calendar)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        # Spring forward: 02:00 EST jumps to 03:00 EDT; 02:xx never exists.
+        (datetime.date(2026, 3, 8), ["00:00", "01:00", "03:00"]),
+        # Fall back: 01:00-02:00 happens twice; each instant is offered once.
+        (datetime.date(2026, 11, 1), ["00:00", "01:00", "01:00", "02:00", "03:00"]),
+    ],
+)
+def test_available_times_on_both_daylight_saving_days(open_calendar, day, expected):
+    """A night clinic on a Sunday, 00:00-04:00 local, one-hour treatment."""
+    location = open_calendar["location"]
+    OpeningHours.objects.create(
+        location=location,
+        weekday=6,
+        opens=datetime.time(0),
+        closes=datetime.time(4),
+    )
+    ProviderSchedule.objects.create(
+        provider=open_calendar["ana"],
+        location=location,
+        weekday=6,
+        starts=datetime.time(0),
+        ends=datetime.time(4),
+    )
+    treatment = open_calendar["treatment"]
+    treatment.duration_minutes, treatment.buffer_after_minutes = 60, 0
+    treatment.save()
+    week_before = datetime.datetime.combine(day, datetime.time(12), datetime.UTC)
+    with time_machine.travel(week_before - datetime.timedelta(days=7)):
+        slots = available_slots(
+            location=location,
+            treatment=treatment,
+            first_day=day,
+            last_day=day,
+            provider=open_calendar["ana"],
+        )
+    hourly = [s for s in slots if s.starts_at.astimezone(location.zone).minute == 0]
+    local = [s.starts_at.astimezone(location.zone).strftime("%H:%M") for s in hourly]
+    assert local == expected
+    instants = [s.starts_at for s in slots]
+    assert instants == sorted(set(instants))  # none twice, in real-time order
