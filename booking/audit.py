@@ -8,7 +8,9 @@ itself never holds what staff wrote about a patient.
 
 from collections.abc import Iterable
 
-from booking.models import AppointmentRequest, AuditEntry
+from django.db import models
+
+from booking.models import Appointment, AppointmentRequest, AuditEntry
 
 # What identifies a patient, and what staff write about them: recorded only as
 # "changed", so anonymising a request leaves nothing of it in the trail.
@@ -22,19 +24,23 @@ BOOKKEEPING_FIELDS = frozenset(
         "patient_email_sent_at",
         "clinic_email_claimed_at",
         "clinic_email_sent_at",
+        "confirmation_email_claimed_at",
+        "confirmation_email_sent_at",
     }
 )
+# Which AuditEntry field points at each kind of record.
+SUBJECT_FIELDS = {AppointmentRequest: "appointment_request", Appointment: "appointment"}
 
 
-def changes_since_load(appointment_request: AppointmentRequest) -> dict:
+def changes_since_load(record: models.Model) -> dict:
     """Return {field: [old, new]} for what changed since the row was read
     (private fields as "changed"); empty for a row that was never loaded."""
-    loaded = getattr(appointment_request, "loaded_values", {})
+    loaded = getattr(record, "loaded_values", {})
     changes = {}
-    for field in AppointmentRequest._meta.concrete_fields:
+    for field in record._meta.concrete_fields:
         if field.name in BOOKKEEPING_FIELDS or field.attname not in loaded:
             continue
-        old, new = loaded[field.attname], getattr(appointment_request, field.attname)
+        old, new = loaded[field.attname], getattr(record, field.attname)
         if old == new:
             continue
         if field.name in PRIVATE_FIELDS:
@@ -51,28 +57,28 @@ def _text(value) -> str:
 def record(
     *,
     action: str,
-    appointment_requests: Iterable[AppointmentRequest],
+    records: Iterable[AppointmentRequest | Appointment],
     actor=None,
     ip_address: str | None = None,
     details: dict | None = None,
 ) -> list[AuditEntry]:
-    """Append one entry per request, in one INSERT.
+    """Append one entry per request or appointment, in one INSERT.
 
-    A CHANGED entry records each request's own diff since it was read (none
-    is written for a request that did not change); other actions record
+    A CHANGED entry records each record's own diff since it was read (none is
+    written for a record that did not change); other actions record
     `details`, e.g. the retention period or the size of an export.
     """
     entries = []
-    for appointment_request in appointment_requests:
+    for record in records:
         if action == AuditEntry.Action.CHANGED:
-            changes = changes_since_load(appointment_request)
+            changes = changes_since_load(record)
             if not changes:
                 continue
         else:
             changes = details or {}
         entries.append(
             AuditEntry(
-                appointment_request=appointment_request,
+                **{SUBJECT_FIELDS[type(record)]: record},
                 action=action,
                 actor=actor,
                 ip_address=ip_address,

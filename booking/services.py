@@ -158,9 +158,7 @@ def _submit(
         appointment_request.save(force_insert=True)
     except IntegrityError as error:
         _raise_for_violation(error)
-    audit.record(
-        action=AuditEntry.Action.CREATED, appointment_requests=[appointment_request]
-    )
+    audit.record(action=AuditEntry.Action.CREATED, records=[appointment_request])
     # robust: a queue hiccup must not turn a saved booking into an error page;
     # `manage.py send_pending_booking_emails` picks up anything left unsent.
     transaction.on_commit(
@@ -194,7 +192,7 @@ def appointment_request_update(
         # The diff is taken against the row as read, so before saving.
         audit.record(
             action=AuditEntry.Action.CHANGED,
-            appointment_requests=[appointment_request],
+            records=[appointment_request],
             actor=actor,
             ip_address=ip_address,
         )
@@ -235,7 +233,7 @@ def appointment_request_set_status(
         # The diffs are taken against the rows as read, so before saving.
         audit.record(
             action=AuditEntry.Action.CHANGED,
-            appointment_requests=moved,
+            records=moved,
             actor=actor,
             ip_address=ip_address,
         )
@@ -252,7 +250,7 @@ def appointment_request_record_view(
     """Note that a staff member opened a request's patient details."""
     audit.record(
         action=AuditEntry.Action.VIEWED,
-        appointment_requests=[appointment_request],
+        records=[appointment_request],
         actor=actor,
         ip_address=ip_address,
     )
@@ -268,7 +266,7 @@ def appointment_requests_record_export(
     appointment_requests = list(appointment_requests)
     audit.record(
         action=AuditEntry.Action.EXPORTED,
-        appointment_requests=appointment_requests,
+        records=appointment_requests,
         actor=actor,
         ip_address=ip_address,
         details={"rows": len(appointment_requests)},
@@ -296,7 +294,7 @@ def appointment_requests_anonymize_expired(*, days: int) -> int:
         )
         audit.record(
             action=AuditEntry.Action.ANONYMIZED,
-            appointment_requests=expired,
+            records=expired,
             details={"retention_days": days},
         )
     return len(expired)

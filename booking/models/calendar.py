@@ -21,6 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.models.lifecycle import Lifecycle
 from booking.phones import validate_e164
 
 
@@ -316,8 +317,10 @@ class AppointmentQuerySet(models.QuerySet):
         ).exclude(status=AppointmentStatus.HELD, hold_expires_at__lte=timezone.now())
 
 
-class Appointment(models.Model):
+class Appointment(Lifecycle):
     Status = AppointmentStatus
+    INITIAL_STATUS = Status.HELD
+    lifecycle_subject = _("An appointment")
 
     # Where the appointment may move next; "held" becomes "booked" only by
     # booking.scheduling.appointment_confirm, never by hand.
@@ -408,6 +411,23 @@ class Appointment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="appointments",
+    )
+    cancellation_reason = models.CharField(
+        _("cancellation reason"), max_length=300, blank=True
+    )
+    # Emails, each claimed before the mail server is called and stamped sent
+    # afterwards (see booking.emails).
+    confirmation_email_claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    confirmation_email_sent_at = models.DateTimeField(
+        _("confirmation email sent"), null=True, blank=True, editable=False
+    )
+    clinic_email_claimed_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+    clinic_email_sent_at = models.DateTimeField(
+        _("clinic email sent"), null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -1,12 +1,12 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from booking.models.lifecycle import Lifecycle
 from booking.phones import validate_e164
 
 
@@ -156,8 +156,10 @@ class AppointmentRequestStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class AppointmentRequest(models.Model):
+class AppointmentRequest(Lifecycle):
     Status = AppointmentRequestStatus
+    INITIAL_STATUS = Status.NEW
+    lifecycle_subject = _("A request")
 
     class TimeOfDay(models.TextChoices):
         ANY = "any", _("Any time")
@@ -325,80 +327,17 @@ class AppointmentRequest(models.Model):
     def __str__(self) -> str:
         return self.reference
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # What is stored now is what the next transition or diff starts from.
-        self.loaded_values = {
-            field.attname: getattr(self, field.attname)
-            for field in self._meta.concrete_fields
-            if field.attname in self.__dict__
-        }
-
-    @classmethod
-    def from_db(cls, db, field_names, values, *, fetch_mode=None):
-        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
-        # As loaded, so a transition or an edit can be checked against it.
-        instance.loaded_values = dict(zip(field_names, values, strict=True))
-        return instance
-
-    def clean(self):
-        self.check_transition(self.status)
-
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    @property
-    def loaded_status(self) -> str | None:
-        """The status as stored, or None for a request not saved yet."""
-        return getattr(self, "loaded_values", {}).get("status")
-
-    def allowed_statuses(self) -> set[str]:
-        """Where this request may move next, according to TRANSITIONS."""
-        if self.loaded_status is None:
-            return {self.Status.NEW}
-        return self.TRANSITIONS[self.loaded_status]
-
-    def check_transition(self, status: str) -> None:
-        """Raise ValidationError unless moving from the stored status to
-        `status` is allowed (staying put always is)."""
-        current = self.loaded_status or self.Status.NEW
-        if status == current:
-            return
-        if self.anonymized_at is not None:
-            raise ValidationError(
-                {
-                    "status": ValidationError(
-                        _("An anonymised request keeps its status."),
-                        code="anonymized",
-                    )
-                }
-            )
-        if status in self.allowed_statuses():
-            return
-        allowed = sorted(
-            str(self.Status(choice).label) for choice in self.allowed_statuses()
-        )
-        raise ValidationError(
-            {
-                "status": ValidationError(
-                    _(
-                        "A request that is %(current)s cannot be marked "
-                        "%(status)s. From here it can be: %(allowed)s."
-                    ),
-                    code="invalid_transition",
-                    params={
-                        "current": self.Status(current).label.lower(),
-                        "status": self.Status(status).label.lower(),
-                        "allowed": ", ".join(allowed).lower() or _("nothing else"),
-                    },
-                )
-            }
-        )
+    def is_frozen(self) -> bool:
+        return self.anonymized_at is not None
 
 
 class AuditEntry(models.Model):
-    """Append-only record of who read or changed appointment requests."""
+    """Append-only record of who read or changed appointment requests and
+    appointments."""
 
     class Action(models.TextChoices):
         CREATED = "created", _("Created")
@@ -410,6 +349,14 @@ class AuditEntry(models.Model):
     appointment_request = models.ForeignKey(
         AppointmentRequest,
         verbose_name=_("appointment request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+    )
+    appointment = models.ForeignKey(
+        "booking.Appointment",
+        verbose_name=_("appointment"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -322,7 +322,7 @@ def test_an_anonymised_request_keeps_its_status(treatment):
     appointment_request = AppointmentRequestFactory(
         treatment=treatment, status="cancelled", anonymized_at=timezone.now()
     )
-    with pytest.raises(ValidationError, match="anonymised request keeps its status"):
+    with pytest.raises(ValidationError, match="anonymised record keeps its status"):
         appointment_request_set_status(
             appointment_requests=AppointmentRequest.objects.filter(
                 pk=appointment_request.pk
