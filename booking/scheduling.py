@@ -12,9 +12,10 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from booking import availability
+from booking import audit, availability
 from booking.models import (
     Appointment,
+    AuditEntry,
     Location,
     Provider,
     ProviderSchedule,
@@ -119,7 +120,8 @@ def appointment_hold(
 
 
 def appointment_confirm(*, hold: Appointment, **patient) -> Appointment:
-    """Turn a hold into a booked appointment with the patient's details.
+    """Turn a hold into a booked appointment with the patient's details
+    (Appointment.PATIENT_FIELDS), audited, its emails queued.
 
     A hold that lapsed is still confirmed if nobody took its time meanwhile;
     if someone did, they deleted it, and this raises SlotTaken.
@@ -139,7 +141,55 @@ def appointment_confirm(*, hold: Appointment, **patient) -> Appointment:
         # The relations were checked when the time was held.
         appointment.full_clean(exclude=["location", "treatment", "provider", "room"])
         appointment.save()
+        _booked(appointment, actor=None, ip_address=None)
     return appointment
+
+
+def appointment_book(
+    *,
+    location: Location,
+    treatment: Treatment,
+    provider: Provider,
+    room: Room | None,
+    starts_at: datetime.datetime,
+    created_by,
+    ip_address: str | None = None,
+    appointment_request=None,
+    **patient,
+) -> Appointment:
+    """Book a time directly (the front desk, for a caller), audited, emails
+    queued. Raises SlotTaken if the provider or room is busy then."""
+    ends_at, blocked_until = _times(treatment, starts_at)
+    appointment = Appointment(
+        location=location,
+        treatment=treatment,
+        provider=provider,
+        room=room,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocked_until=blocked_until,
+        status=Appointment.Status.BOOKED,
+        created_by=created_by,
+        appointment_request=appointment_request,
+        **patient,
+    )
+    appointment.full_clean(
+        exclude=["reference", "location", "treatment", "provider", "room"],
+        validate_constraints=False,  # the insert below is the overlap check
+    )
+    with transaction.atomic():
+        _insert(appointment)
+        _booked(appointment, actor=created_by, ip_address=ip_address)
+    return appointment
+
+
+def _booked(appointment: Appointment, *, actor, ip_address) -> None:
+    audit.record(
+        action=AuditEntry.Action.CREATED,
+        records=[appointment],
+        actor=actor,
+        ip_address=ip_address,
+    )
 
 
 def available_slots(

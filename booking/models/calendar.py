@@ -333,6 +333,19 @@ class Appointment(Lifecycle):
         Status.NO_SHOW: set(),
     }
 
+    # What the patient gives when booking, spelled once (form, services, export).
+    PATIENT_FIELDS = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "patient_type",
+        "contact_method",
+        "message",
+        "consent",
+    )
+    PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "message")
+
     reference = models.CharField(_("reference"), max_length=12, unique=True)
     location = models.ForeignKey(
         Location,

@@ -26,6 +26,7 @@ from booking.models import (
 from booking.scheduling import (
     HOLD_DURATION,
     SlotTaken,
+    appointment_book,
     appointment_confirm,
     appointment_hold,
     available_slots,
@@ -409,3 +410,37 @@ def test_available_times_on_both_daylight_saving_days(open_calendar, day, expect
     assert local == expected
     instants = [s.starts_at for s in slots]
     assert instants == sorted(set(instants))  # none twice, in real-time order
+
+
+def test_the_front_desk_books_a_caller_directly_and_it_is_audited(calendar):
+    from booking.models import AuditEntry
+    from tests.booking.factories import UserFactory
+
+    desk = UserFactory(username="desk")
+    booked = appointment_book(
+        location=calendar["location"],
+        treatment=calendar["treatment"],
+        provider=calendar["ana"],
+        room=None,
+        starts_at=NINE_AM,
+        created_by=desk,
+        ip_address="192.0.2.4",
+        **PATIENT,
+    )
+    assert booked.status == Appointment.Status.BOOKED and booked.created_by == desk
+    entry = AuditEntry.objects.get(appointment=booked)
+    assert (entry.action, entry.actor, entry.ip_address) == (
+        "created",
+        desk,
+        "192.0.2.4",
+    )
+    with pytest.raises(SlotTaken):
+        appointment_book(
+            location=calendar["location"],
+            treatment=calendar["treatment"],
+            provider=calendar["ana"],
+            room=None,
+            starts_at=NINE_AM + datetime.timedelta(minutes=20),
+            created_by=desk,
+            **PATIENT,
+        )
