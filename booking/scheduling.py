@@ -8,7 +8,7 @@ there, and is reported as SlotTaken, whoever got there first.
 
 import datetime
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from booking.models import (
 from booking.services import generate_reference
 
 HOLD_DURATION = datetime.timedelta(minutes=10)
+DEADLOCK_DETECTED = "40P01"
 OVERLAP_CONSTRAINTS = {
     "appointment_no_provider_overlap",
     "appointment_no_room_overlap",
@@ -80,8 +81,16 @@ def _insert(appointment: Appointment) -> Appointment:
             if name == "booking_appointment_reference_key":
                 continue  # another appointment drew this code: draw again
             raise
+        except OperationalError as error:
+            # Two inserts that clash on the provider one way and on the room
+            # the other wait for each other; PostgreSQL cancels one. Trying
+            # again settles it: the winner's row is there now (SlotTaken), or
+            # it rolled back and the time is free.
+            if getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
+                continue
+            raise
         return appointment
-    raise RuntimeError("Could not allocate a unique booking reference.")
+    raise RuntimeError("Could not store the appointment in 5 attempts.")
 
 
 def _times(treatment: Treatment, starts_at: datetime.datetime):

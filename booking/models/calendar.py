@@ -319,7 +319,8 @@ class AppointmentQuerySet(models.QuerySet):
 
 class Appointment(Lifecycle):
     Status = AppointmentStatus
-    INITIAL_STATUS = Status.HELD
+    # Patients hold first; the front desk books a caller directly.
+    INITIAL_STATUSES = frozenset({Status.HELD, Status.BOOKED})
     lifecycle_subject = _("An appointment")
 
     # Where the appointment may move next; "held" becomes "booked" only by

@@ -14,7 +14,8 @@ class Lifecycle(models.Model):
 
     # status -> the statuses it may move to; set by each model.
     TRANSITIONS: dict[str, set[str]] = {}
-    INITIAL_STATUS = ""
+    # The statuses a new row may start in.
+    INITIAL_STATUSES: frozenset[str] = frozenset()
     # "A request", "An appointment": how the error message names the row.
     lifecycle_subject = _("This")
 
@@ -51,14 +52,14 @@ class Lifecycle(models.Model):
     def allowed_statuses(self) -> set[str]:
         """Where this row may move next, according to TRANSITIONS."""
         if self.loaded_status is None:
-            return {self.INITIAL_STATUS}
+            return set(self.INITIAL_STATUSES)
         return self.TRANSITIONS[self.loaded_status]
 
     def check_transition(self, status: str) -> None:
         """Raise ValidationError unless moving from the stored status to
         `status` is allowed (staying put always is)."""
-        current = self.loaded_status or self.INITIAL_STATUS
-        if status == current:
+        current = self.loaded_status
+        if status == current or (current is None and status in self.INITIAL_STATUSES):
             return
         if self.is_frozen():
             raise ValidationError(
@@ -82,7 +83,7 @@ class Lifecycle(models.Model):
                     code="invalid_transition",
                     params={
                         "subject": self.lifecycle_subject,
-                        "current": str(choices[current]).lower(),
+                        "current": str(choices.get(current, _("new"))).lower(),
                         "status": str(choices[status]).lower(),
                         "allowed": ", ".join(allowed).lower() or _("nothing else"),
                     },

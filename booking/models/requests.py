@@ -158,7 +158,7 @@ class AppointmentRequestStatus(models.TextChoices):
 
 class AppointmentRequest(Lifecycle):
     Status = AppointmentRequestStatus
-    INITIAL_STATUS = Status.NEW
+    INITIAL_STATUSES = frozenset({Status.NEW})
     lifecycle_subject = _("A request")
 
     class TimeOfDay(models.TextChoices):
