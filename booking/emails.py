@@ -11,6 +11,7 @@ request is stored, see booking.services.)
 
 import datetime
 
+import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
@@ -18,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import AppointmentRequest
+from booking.models import Appointment, AppointmentRequest
 
 # A claim older than this belongs to a worker that died mid-send; well above
 # the SMTP timeout, so a slow but live send is never duplicated.
@@ -72,28 +73,97 @@ def clinic_notification(appointment_request: AppointmentRequest) -> EmailMessage
     )
 
 
-# kind -> (message builder, extra condition for sending at all)
+def appointment_confirmation(appointment: Appointment) -> EmailMessage:
+    local_start = appointment.starts_at.astimezone(appointment.location.zone)
+    body = render_to_string(
+        "booking/email/appointment_confirmation.txt",
+        {
+            "appointment": appointment,
+            "local_start": local_start,
+            "clinic": settings.CLINIC,
+        },
+    )
+    message = EmailMessage(
+        subject=f"{settings.CLINIC['name']}: your appointment is booked",
+        body=body,
+        to=[appointment.email],
+    )
+    message.attach("appointment.ics", calendar_file(appointment), "text/calendar")
+    return message
+
+
+def appointment_clinic_notification(appointment: Appointment) -> EmailMessage:
+    admin_path = reverse("admin:booking_appointment_change", args=[appointment.pk])
+    body = render_to_string(
+        "booking/email/appointment_clinic_notification.txt",
+        {
+            "appointment": appointment,
+            "admin_url": settings.SITE_URL.rstrip("/") + admin_path,
+        },
+    )
+    return EmailMessage(
+        subject=f"New appointment {appointment.reference}",
+        body=body,
+        to=[settings.CLINIC_INBOX_EMAIL],
+    )
+
+
+def calendar_file(appointment: Appointment) -> bytes:
+    """The appointment as an iCalendar event, times in UTC."""
+    location = appointment.location
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//medspa//appointments//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"{appointment.reference}@{settings.SITE_URL.split('//')[-1]}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.starts_at.astimezone(datetime.UTC))
+    event.add("dtend", appointment.ends_at.astimezone(datetime.UTC))
+    event.add("summary", f"{appointment.treatment.name} at {location.name}")
+    event.add(
+        "location",
+        ", ".join(
+            part for part in (location.street, location.city, location.region) if part
+        ),
+    )
+    event.add("description", f"Reference {appointment.reference}")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+# (model, kind) -> (message builder, extra condition for sending at all)
 MESSAGES = {
-    "clinic": (clinic_notification, Q()),
-    "patient": (patient_acknowledgment, Q(patient_email_withheld=False)),
+    (AppointmentRequest, "clinic"): (clinic_notification, Q()),
+    (AppointmentRequest, "patient"): (
+        patient_acknowledgment,
+        Q(patient_email_withheld=False),
+    ),
+    (Appointment, "clinic"): (appointment_clinic_notification, Q()),
+    (Appointment, "confirmation"): (appointment_confirmation, Q()),
+}
+# Rows whose personal details were erased get no more email.
+NOT_ANONYMISED = {
+    AppointmentRequest: Q(anonymized_at__isnull=True),
+    Appointment: Q(),
 }
 
 
-def send_once(request_id: int, kind: str) -> bool:
-    """Send one kind of email for a request unless it was sent; True if sent now.
+def send_once(model, pk: int, kind: str) -> bool:
+    """Send one kind of email for a request or appointment unless it was sent;
+    True if sent now.
 
     A single UPDATE claims the email (committed at once), then the mail server is
     called with no transaction or row lock open, then the sent stamp is set. So
     concurrent workers never both send, a slow mail server blocks nobody, and a
     worker killed mid-send leaves a claim that expires after CLAIM_LEASE.
     """
-    build, condition = MESSAGES[kind]
+    build, condition = MESSAGES[model, kind]
     sent_field, claimed_field = f"{kind}_email_sent_at", f"{kind}_email_claimed_at"
     now = timezone.now()
-    claimable = AppointmentRequest.objects.filter(
+    claimable = model.objects.filter(
         condition,
-        pk=request_id,
-        anonymized_at__isnull=True,
+        NOT_ANONYMISED[model],
+        pk=pk,
         **{f"{sent_field}__isnull": True},
     ).filter(
         Q(**{f"{claimed_field}__isnull": True})
@@ -101,9 +171,9 @@ def send_once(request_id: int, kind: str) -> bool:
     )
     if not claimable.update(**{claimed_field: now}):
         return False  # sent already, being sent, withheld or anonymised
-    mine = AppointmentRequest.objects.filter(pk=request_id, **{claimed_field: now})
+    mine = model.objects.filter(pk=pk, **{claimed_field: now})
     try:
-        build(AppointmentRequest.objects.get(pk=request_id)).send()
+        build(model.objects.get(pk=pk)).send()
     except BaseException:
         mine.update(**{claimed_field: None})  # let the retry claim it again
         raise
@@ -111,18 +181,30 @@ def send_once(request_id: int, kind: str) -> bool:
     return True
 
 
-def appointment_request_send_emails(*, request_id: int) -> None:
-    """Send the clinic notification and the patient acknowledgment, each once.
+def send_all(model, pk: int) -> None:
+    """Send every email of a request or appointment, each once.
 
-    Each is tried even if the other fails (a patient address the server refuses
-    must not keep the front desk from hearing about the request); the first
-    error is raised afterwards so the caller can retry what is left.
+    Each is tried even if another fails (a patient address the server refuses
+    must not keep the front desk from hearing about it); the first error is
+    raised afterwards so the caller can retry what is left.
     """
     errors = []
-    for kind in MESSAGES:
+    for message_model, kind in MESSAGES:
+        if message_model is not model:
+            continue
         try:
-            send_once(request_id, kind)
+            send_once(model, pk, kind)
         except OSError as error:  # smtplib.SMTPException and socket errors
             errors.append(error)
     if errors:
         raise errors[0]
+
+
+def appointment_request_send_emails(*, request_id: int) -> None:
+    """Send the clinic notification and the patient acknowledgment, each once."""
+    send_all(AppointmentRequest, request_id)
+
+
+def appointment_send_emails(*, appointment_id: int) -> None:
+    """Send the clinic notification and the patient's confirmation, each once."""
+    send_all(Appointment, appointment_id)

@@ -54,14 +54,47 @@ def read_form_token(value: str) -> FormToken | None:
         return None
 
 
-class AppointmentRequestForm(forms.ModelForm):
-    treatment = forms.ModelChoiceField(
-        label=_("Treatment"),
-        queryset=Treatment.objects.active(),
-        required=False,
-        empty_label=_("Not sure yet — consultation"),
-        to_field_name="slug",
-    )
+# How every patient-details form (request or booking) asks for the same fields.
+PATIENT_WIDGETS = {
+    "first_name": forms.TextInput(
+        attrs={"autocomplete": "given-name", "autocapitalize": "words"}
+    ),
+    "last_name": forms.TextInput(
+        attrs={"autocomplete": "family-name", "autocapitalize": "words"}
+    ),
+    "email": forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    "patient_type": forms.RadioSelect,
+    "contact_method": forms.RadioSelect,
+    "message": forms.Textarea(attrs={"rows": 4}),
+}
+PATIENT_LABELS = {
+    "email": _("Email"),
+    "patient_type": _("Have you visited us before?"),
+    "contact_method": _("How should we contact you?"),
+    "message": _("Anything we should know? (optional)"),
+}
+PATIENT_HELP_TEXTS = {
+    "message": _(
+        "Please don't include medical details here; a clinician will "
+        "go through your health history with you in person."
+    ),
+}
+PATIENT_ERRORS = {
+    "first_name": {"required": _("Please enter your first name.")},
+    "last_name": {"required": _("Please enter your last name.")},
+    "email": {
+        "required": _("Please enter your email address."),
+        "invalid": _("Enter an email address like name@example.com."),
+    },
+    "patient_type": {"required": _("Please tell us if you are new to us.")},
+    "contact_method": {"required": _("Please choose how we should contact you.")},
+}
+
+
+class PatientDetailsForm(forms.Form):
+    """The patient's details and the anti-automation plumbing, shared by the
+    request form and the booking details form (both ModelForms)."""
+
     # Typed with spaces, brackets and dashes it is longer than the stored E.164.
     phone = forms.CharField(
         label=_("Mobile phone"),
@@ -70,15 +103,6 @@ class AppointmentRequestForm(forms.ModelForm):
             attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}
         ),
         error_messages={"required": _("Please enter a mobile number we can reach.")},
-    )
-    preferred_date = forms.DateField(
-        label=_("Preferred date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("We will confirm the exact time with you."),
-        error_messages={
-            "required": _("Please choose a preferred date."),
-            "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
-        },
     )
     consent = forms.BooleanField(
         label=_("I agree that the clinic may contact me about this request."),
@@ -90,62 +114,14 @@ class AppointmentRequestForm(forms.ModelForm):
             "required": _("Please tick the box so we are allowed to contact you.")
         },
     )
-    # Hidden plumbing, named as the model's fields: the signed form token (with
-    # the render time), and where the patient came from. Not required: a missing
-    # or mangled one sends the patient round once more with fresh values (see
-    # is_too_fast), instead of an error they cannot fix. No max_length on hidden
-    # fields: an error there would be invisible; the clean methods bound them.
+    # The signed form token (with the render time). Not required: a missing or
+    # mangled one sends the patient round once more with a fresh one (see
+    # is_too_fast), instead of an error they cannot fix. No max_length on
+    # hidden fields: an error there would be invisible; the clean methods
+    # bound them.
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
-    source_article = forms.CharField(widget=forms.HiddenInput, required=False)
-    source_path = forms.CharField(widget=forms.HiddenInput, required=False)
     # Honeypot: hidden from people by CSS; bots fill every field.
     leave_blank = forms.CharField(label=_("Leave this field empty"), required=False)
-
-    PLUMBING_FIELDS = ("form_token", "source_article", "source_path")
-
-    class Meta:
-        model = AppointmentRequest
-        fields = AppointmentRequest.PATIENT_FIELDS
-        widgets = {
-            "first_name": forms.TextInput(
-                attrs={"autocomplete": "given-name", "autocapitalize": "words"}
-            ),
-            "last_name": forms.TextInput(
-                attrs={"autocomplete": "family-name", "autocapitalize": "words"}
-            ),
-            "email": forms.EmailInput(
-                attrs={"autocomplete": "email", "inputmode": "email"}
-            ),
-            "preferred_time": forms.RadioSelect,
-            "patient_type": forms.RadioSelect,
-            "contact_method": forms.RadioSelect,
-            "message": forms.Textarea(attrs={"rows": 4}),
-        }
-        labels = {
-            "email": _("Email"),
-            "preferred_time": _("Preferred time of day"),
-            "patient_type": _("Have you visited us before?"),
-            "contact_method": _("How should we contact you?"),
-            "message": _("Anything we should know? (optional)"),
-        }
-        help_texts = {
-            "message": _(
-                "Please don't include medical details here; a clinician will "
-                "go through your health history with you in person."
-            ),
-        }
-        error_messages = {
-            "first_name": {"required": _("Please enter your first name.")},
-            "last_name": {"required": _("Please enter your last name.")},
-            "email": {
-                "required": _("Please enter your email address."),
-                "invalid": _("Enter an email address like name@example.com."),
-            },
-            "patient_type": {"required": _("Please tell us if you are new to us.")},
-            "contact_method": {
-                "required": _("Please choose how we should contact you.")
-            },
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,6 +134,80 @@ class AppointmentRequestForm(forms.ModelForm):
         self.fields["leave_blank"].widget.attrs.update(
             {"autocomplete": "off", "tabindex": "-1"}
         )
+        if not self.is_bound:
+            self.initial.setdefault("form_token", issue_form_token())
+
+    def clean_phone(self):
+        number = normalize_phone(self.cleaned_data["phone"])
+        if number is None:
+            raise forms.ValidationError(INVALID_PHONE, code="invalid_phone")
+        return number
+
+    def clean_form_token(self):
+        """The form's token (a UUID), or None if missing, forged or expired;
+        the render time is kept for is_too_fast."""
+        value = self.cleaned_data["form_token"]
+        self.signed_token = read_form_token(value) if len(value) <= 200 else None
+        if self.signed_token is None:
+            return None
+        if self.signed_token.age() > settings.BOOKING_FORM_MAX_AGE:
+            return None
+        return self.signed_token.token
+
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("leave_blank"))
+
+    def is_too_fast(self) -> bool:
+        """True for a post sent sooner after rendering than a person could, or
+        without a valid, unexpired form token of ours."""
+        return (
+            self.cleaned_data.get("form_token") is None
+            or self.signed_token.age() < settings.BOOKING_MIN_FILL_SECONDS
+        )
+
+    def refresh_form_token(self) -> None:
+        """Give the re-rendered form a new token and render time.
+
+        Always a new render time: a bot must wait out every form it posts, and a
+        person reading the error message takes longer than that anyway.
+        """
+        self.data = self.data.copy()
+        self.data["form_token"] = issue_form_token()
+
+
+class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
+    treatment = forms.ModelChoiceField(
+        label=_("Treatment"),
+        queryset=Treatment.objects.active(),
+        required=False,
+        empty_label=_("Not sure yet — consultation"),
+        to_field_name="slug",
+    )
+    preferred_date = forms.DateField(
+        label=_("Preferred date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("We will confirm the exact time with you."),
+        error_messages={
+            "required": _("Please choose a preferred date."),
+            "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
+        },
+    )
+    # Where the patient came from, named as the model's fields.
+    source_article = forms.CharField(widget=forms.HiddenInput, required=False)
+    source_path = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    PLUMBING_FIELDS = ("form_token", "source_article", "source_path")
+
+    class Meta:
+        model = AppointmentRequest
+        fields = AppointmentRequest.PATIENT_FIELDS
+        widgets = PATIENT_WIDGETS | {"preferred_time": forms.RadioSelect}
+        labels = PATIENT_LABELS | {"preferred_time": _("Preferred time of day")}
+        help_texts = PATIENT_HELP_TEXTS
+        error_messages = PATIENT_ERRORS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["preferred_date"].widget.attrs.update(
             {
@@ -165,18 +215,10 @@ class AppointmentRequestForm(forms.ModelForm):
                 "max": self.last_bookable_date(today).isoformat(),
             }
         )
-        if not self.is_bound:
-            self.initial.setdefault("form_token", issue_form_token())
 
     @staticmethod
     def last_bookable_date(today: datetime.date) -> datetime.date:
         return today + datetime.timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
-
-    def clean_phone(self):
-        number = normalize_phone(self.cleaned_data["phone"])
-        if number is None:
-            raise forms.ValidationError(INVALID_PHONE, code="invalid_phone")
-        return number
 
     def clean_preferred_date(self):
         value = self.cleaned_data["preferred_date"]
@@ -205,17 +247,6 @@ class AppointmentRequestForm(forms.ModelForm):
                 params={"day": value.strftime("%A")},
             )
         return value
-
-    def clean_form_token(self):
-        """The form's token (a UUID), or None if missing, forged or expired;
-        the render time is kept for is_too_fast."""
-        value = self.cleaned_data["form_token"]
-        self.signed_token = read_form_token(value) if len(value) <= 200 else None
-        if self.signed_token is None:
-            return None
-        if self.signed_token.age() > settings.BOOKING_FORM_MAX_AGE:
-            return None
-        return self.signed_token.token
 
     def clean_source_article(self):
         slug = self.cleaned_data["source_article"]
@@ -254,27 +285,7 @@ class AppointmentRequestForm(forms.ModelForm):
                 )
         return cleaned
 
-    def is_bot(self) -> bool:
-        return bool(self.cleaned_data.get("leave_blank"))
-
-    def is_too_fast(self) -> bool:
-        """True for a post sent sooner after rendering than a person could, or
-        without a valid, unexpired form token of ours."""
-        return (
-            self.cleaned_data.get("form_token") is None
-            or self.signed_token.age() < settings.BOOKING_MIN_FILL_SECONDS
-        )
-
     def submitted_fields(self) -> dict:
         """What the submit service takes: the patient fields and the plumbing."""
         fields = (*AppointmentRequest.PATIENT_FIELDS, *self.PLUMBING_FIELDS)
         return {name: self.cleaned_data[name] for name in fields}
-
-    def refresh_form_token(self) -> None:
-        """Give the re-rendered form a new token and render time.
-
-        Always a new render time: a bot must wait out every form it posts, and a
-        person reading the error message takes longer than that anyway.
-        """
-        self.data = self.data.copy()
-        self.data["form_token"] = issue_form_token()

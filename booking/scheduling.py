@@ -24,6 +24,7 @@ from booking.models import (
     Treatment,
 )
 from booking.services import generate_reference
+from booking.tasks import send_appointment_emails as send_appointment_emails_task
 
 HOLD_DURATION = datetime.timedelta(minutes=10)
 DEADLOCK_DETECTED = "40P01"
@@ -198,6 +199,11 @@ def _booked(appointment: Appointment, *, actor, ip_address) -> None:
         records=[appointment],
         actor=actor,
         ip_address=ip_address,
+    )
+    # robust: a queue hiccup must not turn a booked time into an error page.
+    transaction.on_commit(
+        lambda: send_appointment_emails_task.enqueue(appointment_id=appointment.pk),
+        robust=True,
     )
 
 

@@ -10,34 +10,53 @@ logger = logging.getLogger(__name__)
 
 @task()
 def send_request_emails(request_id: int, attempt: int = 1) -> str:
-    """Email the patient and the clinic about one request, retrying while SMTP is down.
+    """Email the patient and the clinic about one request, retrying while down."""
+    return _send_or_retry(
+        send_request_emails,
+        lambda: emails.appointment_request_send_emails(request_id=request_id),
+        f"appointment request id={request_id}",
+        attempt,
+        request_id=request_id,
+    )
 
-    The database queue has no retries of its own, so a failed attempt enqueues the
-    next one with a later run_after. Each email is sent at most once per request
-    (see emails.send_once), so extra runs are harmless.
+
+@task()
+def send_appointment_emails(appointment_id: int, attempt: int = 1) -> str:
+    """Email the patient's confirmation and the clinic about one appointment."""
+    return _send_or_retry(
+        send_appointment_emails,
+        lambda: emails.appointment_send_emails(appointment_id=appointment_id),
+        f"appointment id={appointment_id}",
+        attempt,
+        appointment_id=appointment_id,
+    )
+
+
+def _send_or_retry(this_task, send, subject: str, attempt: int, **ids) -> str:
+    """Send, or enqueue the next attempt with a later run_after.
+
+    The database queue has no retries of its own. Each email is sent at most
+    once (see emails.send_once), so extra runs are harmless.
     """
     try:
-        emails.appointment_request_send_emails(request_id=request_id)
+        send()
     except OSError as error:
         delay = emails.retry_delay(attempt)
         # Only ids and the exception class: the message may quote an address.
         if delay is None:
             logger.error(
-                "Giving up on emails for appointment request id=%s after %s "
-                "attempts (%s)",
-                request_id,
+                "Giving up on emails for %s after %s attempts (%s)",
+                subject,
                 attempt,
                 type(error).__name__,
             )
-            raise emails.EmailDeliveryFailed(
-                f"appointment request id={request_id}"
-            ) from None
-        send_request_emails.using(run_after=timezone.now() + delay).enqueue(
-            request_id=request_id, attempt=attempt + 1
+            raise emails.EmailDeliveryFailed(subject) from None
+        this_task.using(run_after=timezone.now() + delay).enqueue(
+            **ids, attempt=attempt + 1
         )
         logger.warning(
-            "Emails for appointment request id=%s failed (%s); attempt %s in %ss",
-            request_id,
+            "Emails for %s failed (%s); attempt %s in %ss",
+            subject,
             type(error).__name__,
             attempt + 1,
             int(delay.total_seconds()),

@@ -259,9 +259,9 @@ def test_a_claim_left_by_a_dead_worker_expires_and_the_email_goes_once(
         patient_email_sent_at=timezone.now(),
         clinic_email_claimed_at=timezone.now(),  # a worker is sending right now
     )
-    assert emails.send_once(appointment_request.pk, "clinic") is False
+    assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is False
     assert mailoutbox == []
     with time_machine.travel(timezone.now() + emails.CLAIM_LEASE * 1.1):
-        assert emails.send_once(appointment_request.pk, "clinic") is True
-        assert emails.send_once(appointment_request.pk, "clinic") is False
+        assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is True
+        assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is False
     assert len(mailoutbox) == 1
