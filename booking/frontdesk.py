@@ -1,0 +1,283 @@
+"""The front desk's writes to the clinic's calendar: move an appointment, move
+it along its lifecycle (check in, complete, no-show, cancel), and book a time
+for an appointment request.
+
+Each write is one transaction and one audit entry (actor and address). As in
+booking.scheduling, no check here decides whether a time is free: the
+exclusion constraints on Appointment do, and an overlap comes back as
+SlotTaken with the row as it was.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking import audit, scheduling
+from booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentRequest,
+    AuditEntry,
+    Location,
+    Provider,
+    Room,
+)
+from booking.services import appointment_request_update
+
+# What the front desk may mark by hand; "held" and "booked" come only from
+# booking.scheduling.
+STAFF_STATUSES = (
+    Appointment.Status.CHECKED_IN,
+    Appointment.Status.COMPLETED,
+    Appointment.Status.NO_SHOW,
+    Appointment.Status.CANCELLED,
+)
+MOVE_ATTEMPTS = 5
+
+
+def _constraint_name(error: IntegrityError) -> str | None:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    provider: Provider,
+    room: Room | None,
+    actor,
+    ip_address: str | None,
+) -> Appointment:
+    """Move a booked appointment to another time, provider or room; return it
+    as stored.
+
+    The new time is taken and the old one released by one UPDATE of the same
+    row, so the appointment never holds both and never neither. Raises
+    SlotTaken (the row unchanged) if the provider or room is busy then, and
+    ValidationError for an appointment that is no longer booked or a room at
+    another location.
+    """
+    if timezone.is_naive(starts_at):
+        raise ValueError("starts_at must be an aware datetime")
+    with transaction.atomic():
+        moving = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if moving.status != Appointment.Status.BOOKED:
+            raise ValidationError(
+                _("%(reference)s is %(status)s: only a booked appointment can move.")
+                % {
+                    "reference": moving.reference,
+                    "status": moving.get_status_display().lower(),
+                },
+                code="not_movable",
+            )
+        if room is not None and room.location_id != moving.location_id:
+            raise ValidationError(
+                _("%(room)s is not at %(location)s.")
+                % {"room": room.name, "location": moving.location},
+                code="room_elsewhere",
+            )
+        treatment = moving.treatment
+        moving.starts_at = starts_at
+        moving.ends_at = starts_at + datetime.timedelta(
+            minutes=treatment.duration_minutes
+        )
+        moving.blocked_until = moving.ends_at + datetime.timedelta(
+            minutes=treatment.buffer_after_minutes
+        )
+        moving.provider = provider
+        moving.room = room
+        # The diff is taken against the row as read, so before saving.
+        audit.record(
+            action=AuditEntry.Action.CHANGED,
+            records=[moving],
+            actor=actor,
+            ip_address=ip_address,
+        )
+        _update_times(moving)
+    return moving
+
+
+def _update_times(appointment: Appointment) -> None:
+    fields = ["starts_at", "ends_at", "blocked_until", "provider", "room"]
+    for _attempt in range(MOVE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                # A lapsed hold never blocks anyone (see booking.scheduling).
+                scheduling._release_lapsed_holds(
+                    provider=appointment.provider,
+                    room=appointment.room,
+                    starts_at=appointment.starts_at,
+                    blocked_until=appointment.blocked_until,
+                )
+                appointment.save(update_fields=[*fields, "updated_at"])
+        except IntegrityError as error:
+            if _constraint_name(error) in scheduling.OVERLAP_CONSTRAINTS:
+                raise scheduling.SlotTaken from error
+            raise
+        except OperationalError as error:
+            # Provider and room constraints waited on each other: try again.
+            if (
+                getattr(error.__cause__, "sqlstate", None)
+                == scheduling.DEADLOCK_DETECTED
+            ):
+                continue
+            raise
+        return
+    raise RuntimeError(f"Could not move the appointment in {MOVE_ATTEMPTS} attempts.")
+
+
+def appointment_set_status(
+    *,
+    appointment: Appointment,
+    status: str,
+    actor,
+    ip_address: str | None,
+    reason: str = "",
+) -> Appointment:
+    """Check in, complete, mark no-show or cancel (with a reason) an
+    appointment, as Appointment.TRANSITIONS allow; return it as stored.
+
+    A cancelled or no-show appointment no longer occupies its time, so the
+    same UPDATE frees it for someone else.
+    """
+    if status not in STAFF_STATUSES:
+        raise ValidationError(
+            _("The front desk cannot mark an appointment %(status)s.")
+            % {"status": status},
+            code="invalid_status",
+        )
+    reason = reason.strip()
+    if status == Appointment.Status.CANCELLED and not reason:
+        raise ValidationError(
+            {"reason": _("Say why the appointment is cancelled.")}, code="required"
+        )
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        try:
+            current.check_transition(status)
+        except ValidationError as error:
+            raise ValidationError(
+                f"{current.reference}: " + " ".join(error.message_dict["status"]),
+                code="invalid_transition",
+            ) from None
+        if status == current.status:
+            return current
+        current.status = status
+        if status == Appointment.Status.CANCELLED:
+            current.cancellation_reason = Appointment._meta.get_field(
+                "cancellation_reason"
+            ).clean(reason, current)
+        audit.record(
+            action=AuditEntry.Action.CHANGED,
+            records=[current],
+            actor=actor,
+            ip_address=ip_address,
+        )
+        current.save(update_fields=["status", "cancellation_reason", "updated_at"])
+    return current
+
+
+def appointment_from_request(
+    *,
+    appointment_request: AppointmentRequest,
+    location: Location,
+    provider: Provider,
+    room: Room | None,
+    starts_at: datetime.datetime,
+    actor,
+    ip_address: str | None,
+) -> Appointment:
+    """Book a time for a patient's request: the appointment carries the
+    request's details and points back at it, and the request is marked
+    scheduled for that time, in one transaction, both audited.
+
+    Raises SlotTaken if the time is taken (nothing changes), ValidationError
+    for a request without a treatment, anonymised, already booked, or whose
+    status cannot move to scheduled.
+    """
+    if appointment_request.treatment_id is None:
+        raise ValidationError(
+            _(
+                "%(reference)s names no treatment: set one (or book a "
+                "consultation) before booking a time."
+            )
+            % {"reference": appointment_request.reference},
+            code="no_treatment",
+        )
+    with transaction.atomic():
+        current = (
+            AppointmentRequest.objects.select_for_update(of=("self",))
+            .select_related("treatment")
+            .get(pk=appointment_request.pk)
+        )
+        if current.is_frozen():
+            raise ValidationError(
+                _("%(reference)s was anonymised; it cannot be booked.")
+                % {"reference": current.reference},
+                code="frozen",
+            )
+        booked = (
+            current.appointments.filter(status__in=ACTIVE_STATUSES)
+            .values_list("reference", flat=True)
+            .first()
+        )
+        if booked is not None:
+            raise ValidationError(
+                _("%(reference)s already has appointment %(appointment)s: move it.")
+                % {"reference": current.reference, "appointment": booked},
+                code="already_booked",
+            )
+        current.check_transition(AppointmentRequest.Status.SCHEDULED)
+        appointment = scheduling.appointment_book(
+            location=location,
+            treatment=current.treatment,
+            provider=provider,
+            room=room,
+            starts_at=starts_at,
+            created_by=actor,
+            ip_address=ip_address,
+            appointment_request=current,
+            **{field: getattr(current, field) for field in Appointment.PATIENT_FIELDS},
+        )
+        current.status = AppointmentRequest.Status.SCHEDULED
+        current.scheduled_for = starts_at
+        appointment_request_update(
+            appointment_request=current, actor=actor, ip_address=ip_address
+        )
+    return appointment
+
+
+def appointment_record_view(
+    *, appointment: Appointment, actor, ip_address: str | None
+) -> None:
+    """Note that a staff member opened an appointment's patient details."""
+    audit.record(
+        action=AuditEntry.Action.VIEWED,
+        records=[appointment],
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+def bookings_that_day(*, location: Location, day: datetime.date) -> dict[int, int]:
+    """Active appointments per provider on a local day at a location, for
+    availability.choose_provider ("any provider": the least booked)."""
+    day_start, day_end = (
+        datetime.datetime.combine(local_day, datetime.time.min, location.zone)
+        for local_day in (day, day + datetime.timedelta(days=1))
+    )
+    return dict(
+        Appointment.objects.filter(
+            location=location,
+            status__in=ACTIVE_STATUSES,
+            starts_at__gte=day_start,
+            starts_at__lt=day_end,
+        )
+        .values("provider")
+        .annotate(count=Count("pk"))
+        .values_list("provider", "count")
+    )
