@@ -11,7 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from booking.http import MAX_SLUG_LENGTH, safe_source_path
-from booking.models import AppointmentRequest, Treatment
+from booking.models import Appointment, AppointmentRequest, Treatment
 from booking.phones import INVALID_PHONE, normalize_phone
 
 FORM_TOKEN_SALT = "booking.form-token"
@@ -289,3 +289,33 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
         """What the submit service takes: the patient fields and the plumbing."""
         fields = (*AppointmentRequest.PATIENT_FIELDS, *self.PLUMBING_FIELDS)
         return {name: self.cleaned_data[name] for name in fields}
+
+
+class AppointmentDetailsForm(PatientDetailsForm, forms.ModelForm):
+    """The patient's details for a held time (the online booking's last step)."""
+
+    class Meta:
+        model = Appointment
+        fields = Appointment.PATIENT_FIELDS
+        widgets = PATIENT_WIDGETS
+        labels = PATIENT_LABELS
+        help_texts = PATIENT_HELP_TEXTS
+        error_messages = PATIENT_ERRORS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Blank in the table while a time is only held; required to book it.
+        for name in ("first_name", "last_name", "email", "patient_type"):
+            self.fields[name].required = True
+        self.fields["contact_method"].required = True
+        self.fields["contact_method"].label = _("How should we send reminders?")
+        self.fields["consent"].label = _(
+            "I agree that the clinic may contact me about this appointment."
+        )
+        self.fields["consent"].help_text = _(
+            "We use your details only for this appointment; we never sell them or "
+            "share them for marketing."
+        )
+
+    def patient_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in Appointment.PATIENT_FIELDS}

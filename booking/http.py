@@ -9,8 +9,10 @@ from django.conf import settings
 from django.urls import reverse
 
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9/_\-.]{0,199}$")
-# The booking link contract: /book/?treatment=<slug>&article=<slug>. Pages link
-# with booking_url(); the form reads the same names back (booking_link_initial).
+# The booking link contract: ?treatment=<slug>&article=<slug>. Pages link with
+# booking_url(); the request form reads the same names back
+# (booking_link_initial), and old /book/?treatment=… links are sent on by
+# booking.views.booking_start.
 TREATMENT_PARAM = "treatment"
 ARTICLE_PARAM = "article"
 MAX_SLUG_LENGTH = 200
@@ -61,14 +63,18 @@ def safe_source_path(value: str) -> str:
     return value if SAFE_PATH.match(value) else ""
 
 
-def booking_url(*, treatment=None, article=None) -> str:
-    """The booking form's URL, preselecting a treatment and crediting an article."""
-    query = {}
-    if treatment is not None:
-        query[TREATMENT_PARAM] = treatment.slug
-    if article is not None:
-        query[ARTICLE_PARAM] = article.slug
-    url = reverse("booking:request")
+def booking_url(*, treatment=None, article=None, article_slug: str = "") -> str:
+    """Where a page's "Book" button leads: the treatment's free times when it is
+    bookable online, otherwise the request form with the treatment preselected;
+    either way crediting the article the patient came from."""
+    article_slug = article.slug if article is not None else article_slug
+    credit = {ARTICLE_PARAM: article_slug} if article_slug else {}
+    if treatment is not None and treatment.is_bookable_online:
+        url = reverse("booking:availability", kwargs={"slug": treatment.slug})
+        query = credit
+    else:
+        url = reverse("booking:request")
+        query = ({TREATMENT_PARAM: treatment.slug} if treatment else {}) | credit
     return f"{url}?{urlencode(query)}" if query else url
 
 

@@ -313,3 +313,29 @@ def _weekly(rows) -> dict[int, list[tuple[datetime.time, datetime.time]]]:
     for weekday, starts, ends in rows:
         weekly.setdefault(weekday, []).append((starts, ends))
     return weekly
+
+
+def treatment_location(treatment: Treatment) -> Location | None:
+    """Where a treatment is booked online: the first active location with a
+    provider who performs it (one location today; the model allows several)."""
+    return (
+        Location.objects.active()
+        .filter(providers__treatments=treatment, providers__is_active=True)
+        .order_by("name", "pk")
+        .first()
+    )
+
+
+def bookings_that_day(location: Location, moment: datetime.datetime) -> dict[int, int]:
+    """Provider id -> appointments on the local day of `moment` at `location`."""
+    zone = location.zone
+    day = moment.astimezone(zone).date()
+    start = datetime.datetime.combine(day, datetime.time.min, zone)
+    end = start + datetime.timedelta(days=1)
+    return dict(
+        Appointment.objects.blocking(start, end)
+        .filter(location=location)
+        .values_list("provider_id")
+        .annotate(count=models.Count("pk"))
+        .order_by()
+    )

@@ -1,16 +1,38 @@
+import datetime
+
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
-from booking.forms import AppointmentRequestForm
-from booking.http import booking_link_initial, client_ip
-from booking.models import AppointmentRequest, Treatment
+from booking import ratelimit
+from booking.availability import choose_provider
+from booking.emails import calendar_file
+from booking.forms import AppointmentDetailsForm, AppointmentRequestForm
+from booking.http import (
+    ARTICLE_PARAM,
+    MAX_SLUG_LENGTH,
+    TREATMENT_PARAM,
+    booking_link_initial,
+    booking_url,
+    client_ip,
+)
+from booking.models import Appointment, AppointmentRequest, Provider, Room, Treatment
 from booking.ratelimit import RateLimited
+from booking.scheduling import (
+    SlotTaken,
+    appointment_confirm,
+    appointment_hold,
+    available_slots,
+    bookings_that_day,
+    treatment_location,
+)
 from booking.services import AlreadySubmitted, appointment_request_submit
 
 # The confirmation page shows the request whose id this session holds, so its
@@ -93,3 +115,336 @@ class AppointmentRequestDoneView(TemplateView):
             raise Http404
         context["appointment_request"] = appointment_request
         return context
+
+
+# --- Online booking: pick a free time, hold it, give details, confirmed --------
+
+HOLD_KEY = "booking_hold_id"
+HOLD_START_KEY = "booking_hold_starts_at"
+BOOKED_KEY = "booking_appointment_id"
+ALTERNATIVES = 6
+
+
+@require_safe
+def booking_start(request):
+    """Where "Book" leads: the treatments bookable online and the request form.
+
+    Links of the old shape (/book/?treatment=…&article=…) go straight on to the
+    treatment's times, or to the request form, keeping the article credited.
+    """
+    slug = request.GET.get(TREATMENT_PARAM, "")[:MAX_SLUG_LENGTH]
+    article = request.GET.get(ARTICLE_PARAM, "")[:MAX_SLUG_LENGTH]
+    if slug:
+        treatment = Treatment.objects.active().filter(slug=slug).first()
+        return redirect(booking_url(treatment=treatment, article_slug=article))
+    return render(
+        request,
+        "booking/booking_start.html",
+        {
+            "treatments": Treatment.objects.bookable_online(),
+            "article": article,
+            "request_url": booking_url(treatment=None, article_slug=article),
+        },
+    )
+
+
+def _week_start(value: str, today: datetime.date) -> datetime.date:
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        return today
+    return max(day, today)
+
+
+def _local(slot, zone):
+    return slot.starts_at.astimezone(zone)
+
+
+def _nearest(slots, moment, count=ALTERNATIVES):
+    """The free times closest to `moment`, in time order."""
+    nearest = sorted(slots, key=lambda slot: abs(slot.starts_at - moment))[:count]
+    return sorted(nearest, key=lambda slot: slot.starts_at)
+
+
+def _calendar_for(treatment, provider_id: str):
+    location = treatment_location(treatment)
+    if location is None:
+        raise Http404
+    provider = None
+    if provider_id.isdigit():
+        provider = location.providers.filter(
+            pk=provider_id, is_active=True, treatments=treatment
+        ).first()
+    return location, provider
+
+
+def _all_slots(location, treatment, provider):
+    today = timezone.localdate(timezone=location.zone)
+    return available_slots(
+        location=location,
+        treatment=treatment,
+        first_day=today,
+        last_day=today + datetime.timedelta(days=treatment.booking_horizon_days),
+        provider=provider,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def availability(request, slug):
+    """A week of free times for one treatment; choosing one holds it."""
+    treatment = Treatment.objects.active().filter(slug=slug).first()
+    if treatment is None:
+        raise Http404
+    if not treatment.is_bookable_online:
+        return redirect(booking_url(treatment=treatment))
+    source = request.POST if request.method == "POST" else request.GET
+    location, provider = _calendar_for(treatment, source.get("provider", ""))
+    slots = _all_slots(location, treatment, provider)
+    taken_at = None
+    if request.method == "POST":
+        moment = _parse_moment(request.POST.get("start", ""))
+        try:
+            hold = _hold(request, location, treatment, provider, slots, moment)
+        except RateLimited:
+            return render(
+                request, "booking/appointmentrequest_refused.html", status=429
+            )
+        except SlotTaken:
+            taken_at = moment
+            slots = _all_slots(location, treatment, provider)
+        else:
+            _remember_hold(request, hold)
+            return redirect("booking:details", slug=treatment.slug)
+    zone = location.zone
+    today = timezone.localdate(timezone=zone)
+    first = _week_start(request.GET.get("week", ""), today)
+    last = first + datetime.timedelta(days=6)
+    week = {}
+    for slot in slots:
+        day = _local(slot, zone).date()
+        if first <= day <= last:
+            week.setdefault(day, []).append(slot)
+    later = [slot for slot in slots if _local(slot, zone).date() > last]
+    return render(
+        request,
+        "booking/availability.html",
+        {
+            "treatment": treatment,
+            "location": location,
+            "zone": zone,
+            "provider": provider,
+            "providers": location.providers.filter(
+                is_active=True, treatments=treatment
+            ).order_by("display_name"),
+            # (day, its times, whether the clock changes that day: then each
+            # time shows its zone, so 1:30 AM EDT and 1:30 AM EST differ).
+            "days": [
+                (
+                    day,
+                    day_slots,
+                    len({_local(s, zone).utcoffset() for s in day_slots}) > 1,
+                )
+                for day, day_slots in sorted(week.items())
+            ],
+            "week_start": first,
+            "previous_week": first - datetime.timedelta(days=7)
+            if first > today
+            else None,
+            "next_week": last + datetime.timedelta(days=1),
+            "next_available": _local(later[0], zone).date() if later else None,
+            "taken_at": taken_at,
+            "alternatives": _nearest(slots, taken_at) if taken_at else [],
+        },
+        status=409 if taken_at else 200,
+    )
+
+
+def _parse_moment(value: str) -> datetime.datetime | None:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else None
+
+
+def _hold(request, location, treatment, provider, slots, moment):
+    """Hold the chosen free time with the chosen provider, or with the free
+    provider who has the fewest bookings that day; SlotTaken if none can."""
+    if (
+        ratelimit.hit(
+            scope="hold",
+            subject=client_ip(request) or "unknown",
+            window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
+        )
+        > settings.BOOKING_HOLD_LIMIT
+    ):
+        raise RateLimited
+    slot = next((slot for slot in slots if slot.starts_at == moment), None)
+    if slot is None:
+        raise SlotTaken
+    candidates = [provider.pk] if provider else list(slot.provider_ids)
+    if len(candidates) > 1:
+        first = choose_provider(slot, bookings_that_day(location, slot.starts_at))
+        candidates.sort(key=lambda pk: pk != first)
+    providers = {p.pk: p for p in Provider.objects.filter(pk__in=candidates)}
+    rooms = list(Room.objects.filter(pk__in=slot.room_ids[:1]))
+    for provider_id in candidates:
+        try:
+            return appointment_hold(
+                location=location,
+                treatment=treatment,
+                provider=providers[provider_id],
+                room=rooms[0] if rooms else None,
+                starts_at=slot.starts_at,
+            )
+        except SlotTaken:
+            continue
+    raise SlotTaken
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class AppointmentDetailsView(TemplateView):
+    """The patient's details for the time they hold; booking confirms it.
+
+    If the hold lapsed and someone took the time meanwhile, the patient keeps
+    everything they typed and picks one of the nearest free times instead.
+    """
+
+    template_name = "booking/appointment_details.html"
+    form_class = AppointmentDetailsForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.treatment = (
+            Treatment.objects.bookable_online().filter(slug=kwargs["slug"]).first()
+        )
+        held_id = request.session.get(HOLD_KEY)
+        if self.treatment is None or held_id is None:
+            return redirect("booking:availability", slug=kwargs["slug"])
+        if held_id == request.session.get(BOOKED_KEY):
+            return redirect("booking:confirmed")  # a second click on "Book"
+        self.hold = (
+            Appointment.objects.select_related("treatment", "provider", "location")
+            .filter(
+                pk=held_id, status=Appointment.Status.HELD, treatment=self.treatment
+            )
+            .first()
+        )
+        if self.hold is None and request.method != "POST":
+            return redirect("booking:availability", slug=kwargs["slug"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", self.form_class())
+        context["hold"] = self.hold
+        context["treatment"] = self.treatment
+        zone = self.hold.location.time_zone if self.hold else settings.TIME_ZONE
+        context.setdefault("treatment_zone", zone)
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "alternative" in request.POST:
+            return self.switch_time(request)
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        if form.is_bot():
+            return render(request, "booking/appointmentrequest_refused.html")
+        if form.is_too_fast():
+            form.refresh_form_token()
+            form.add_error(
+                None, _("Please check your details, then press “Book” again.")
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+        try:
+            if self.hold is None:
+                raise SlotTaken
+            appointment = appointment_confirm(hold=self.hold, **form.patient_fields())
+        except SlotTaken:
+            form.refresh_form_token()
+            form.add_error(
+                None,
+                _(
+                    "Sorry, that time was just taken. Your details are still "
+                    "here: choose another time below."
+                ),
+            )
+            return self.with_alternatives(form)
+        request.session[BOOKED_KEY] = appointment.pk
+        return redirect("booking:confirmed")
+
+    def with_alternatives(self, form, **extra):
+        location = treatment_location(self.treatment)
+        slots = _all_slots(location, self.treatment, None) if location else []
+        held_at = _parse_moment(self.request.session.get(HOLD_START_KEY, ""))
+        if location is not None:
+            extra["treatment_zone"] = location.time_zone
+        context = self.get_context_data(form=form, **extra)
+        context["alternatives"] = _nearest(slots, held_at or timezone.now())
+        return self.render_to_response(context, status=409)
+
+    def switch_time(self, request):
+        """Hold an alternative time, keeping everything the patient typed."""
+        form = self.form_class(initial=request.POST.dict())
+        location = treatment_location(self.treatment)
+        try:
+            if location is None:
+                raise SlotTaken
+            hold = _hold(
+                request,
+                location,
+                self.treatment,
+                None,
+                _all_slots(location, self.treatment, None),
+                _parse_moment(request.POST["alternative"]),
+            )
+        except (SlotTaken, RateLimited):
+            return self.with_alternatives(form, switch_failed=True)
+        _remember_hold(request, hold)
+        self.hold = hold
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+def _remember_hold(request, hold: Appointment) -> None:
+    request.session[HOLD_KEY] = hold.pk
+    request.session[HOLD_START_KEY] = hold.starts_at.isoformat()
+
+
+def _booked_appointment(request) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("treatment", "provider", "location")
+        .filter(
+            pk=request.session.get(BOOKED_KEY),
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN],
+        )
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@never_cache
+@require_safe
+def appointment_confirmed(request):
+    appointment = _booked_appointment(request)
+    return render(
+        request,
+        "booking/appointment_confirmed.html",
+        {
+            "appointment": appointment,
+            "local_start": appointment.starts_at.astimezone(appointment.location.zone),
+        },
+    )
+
+
+@never_cache
+@require_safe
+def appointment_calendar_file(request):
+    appointment = _booked_appointment(request)
+    response = HttpResponse(calendar_file(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{appointment.reference}.ics"'
+    )
+    return response

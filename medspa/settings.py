@@ -266,6 +266,9 @@ BOOKING_RETENTION_DAYS = env.int("BOOKING_RETENTION_DAYS", default=365)
 BOOKING_RATE_LIMIT = env.int("BOOKING_RATE_LIMIT", default=5)
 BOOKING_RATE_LIMIT_WINDOW = env.int("BOOKING_RATE_LIMIT_WINDOW", default=600)
 BOOKING_MIN_FILL_SECONDS = env.int("BOOKING_MIN_FILL_SECONDS", default=3)
+# Times one client may hold per BOOKING_RATE_LIMIT_WINDOW while booking online,
+# so nobody can block the calendar by holding every free time.
+BOOKING_HOLD_LIMIT = env.int("BOOKING_HOLD_LIMIT", default=20)
 BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=183)
 # Holidays and other one-off closures, as ISO dates (2026-12-25,2027-01-01).
 BOOKING_CLOSED_DATES = [

@@ -44,6 +44,11 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+class LocationQuerySet(models.QuerySet):
+    def active(self) -> "LocationQuerySet":
+        return self.filter(is_active=True)
+
+
 class Location(models.Model):
     name = models.CharField(_("name"), max_length=120)
     street = models.CharField(_("street"), max_length=200)
@@ -61,6 +66,8 @@ class Location(models.Model):
         help_text=_("Appointments are shown in this zone, e.g. America/New_York."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = LocationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -17,6 +17,10 @@ class TreatmentQuerySet(models.QuerySet):
     def featured(self) -> "TreatmentQuerySet":
         return self.active().filter(is_featured=True)
 
+    def bookable_online(self) -> "TreatmentQuerySet":
+        """Treatments patients book a time for themselves (the rest: a request)."""
+        return self.active().filter(is_bookable_online=True)
+
 
 class Treatment(models.Model):
     class Category(models.TextChoices):

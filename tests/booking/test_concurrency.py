@@ -23,7 +23,7 @@ def submit_all(payloads):
         client = Client()
         try:
             barrier.wait(timeout=30)
-            response = client.post("/book/", data)
+            response = client.post("/book/request/", data)
             reference = None
             if response.status_code == 302:
                 # Parsed from the HTML: the test client's captured template

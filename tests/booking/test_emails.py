@@ -26,7 +26,9 @@ CANARY = {
 
 def book(client, treatment, capture):
     with capture(execute=True):
-        response = client.post("/book/", form_data(treatment=treatment, **CANARY))
+        response = client.post(
+            "/book/request/", form_data(treatment=treatment, **CANARY)
+        )
     assert response.status_code == 302
     return AppointmentRequest.objects.get()
 
@@ -188,7 +190,7 @@ def test_the_acknowledgment_carries_none_of_the_typed_text(
     lure = "Sam. Pay your deposit at https://evil.example/pay"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/book/",
+            "/book/request/",
             form_data(treatment=treatment, first_name=lure, last_name="X\nBcc: y"),
         )
     assert response.status_code == 302
@@ -259,9 +261,17 @@ def test_a_claim_left_by_a_dead_worker_expires_and_the_email_goes_once(
         patient_email_sent_at=timezone.now(),
         clinic_email_claimed_at=timezone.now(),  # a worker is sending right now
     )
-    assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is False
+    assert (
+        emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is False
+    )
     assert mailoutbox == []
     with time_machine.travel(timezone.now() + emails.CLAIM_LEASE * 1.1):
-        assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is True
-        assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic") is False
+        assert (
+            emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+            is True
+        )
+        assert (
+            emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+            is False
+        )
     assert len(mailoutbox) == 1

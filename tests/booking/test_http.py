@@ -58,9 +58,31 @@ def test_booking_url_is_the_one_link_contract_the_form_reads(client, treatment):
 
     article = Article(slug="botox-basics")
     url = booking_url(treatment=treatment, article=article)
-    assert url == "/book/?treatment=botox&article=botox-basics"
+    assert url == "/book/request/?treatment=botox&article=botox-basics"
     form = client.get(url).context["form"]
     assert form.initial["treatment"] == "botox"
     assert form.initial["source_article"] == "botox-basics"
     assert form.initial["source_path"] == "/treatments/botox/"
-    assert booking_url() == "/book/"
+    assert booking_url() == "/book/request/"
+    # A treatment bookable online leads to its free times instead.
+    treatment.is_bookable_online = True
+    assert booking_url(treatment=treatment, article=article) == (
+        "/book/botox/?article=botox-basics"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bookable", [False, True])
+def test_old_booking_links_keep_working_and_keep_the_article(
+    client, treatment, bookable
+):
+    treatment.is_bookable_online = bookable
+    treatment.save()
+    response = client.get("/book/", {"treatment": "botox", "article": "a-post"})
+    assert response.status_code == 302
+    expected = (
+        "/book/botox/?article=a-post"
+        if bookable
+        else "/book/request/?treatment=botox&article=a-post"
+    )
+    assert response.url == expected

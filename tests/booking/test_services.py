@@ -411,7 +411,7 @@ def test_a_booking_post_makes_fifteen_queries(client, treatment):
     from tests.booking.factories import form_data
 
     with CaptureQueriesContext(connection) as queries:
-        response = client.post("/book/", form_data(treatment=treatment))
+        response = client.post("/book/request/", form_data(treatment=treatment))
     assert response.status_code == 302
     assert len(queries) == 15
 

@@ -50,7 +50,7 @@ def test_detail_shows_facts_related_articles_and_book_button(client, treatment):
     assert response.status_code == 200
     assert "<h1>Botox Cosmetic</h1>" in html
     assert "Frown lines" in html and "In 3–7 days" in html and "from $250" in html
-    assert 'href="/book/?treatment=botox"' in html
+    assert 'href="/book/request/?treatment=botox"' in html
     assert "About botox-basics" in html
     assert "Draft" not in html
 

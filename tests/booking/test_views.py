@@ -18,7 +18,7 @@ from tests.booking.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-BOOK = "/book/"
+BOOK = "/book/request/"
 
 
 def post(client, **overrides):
