@@ -29,6 +29,7 @@ setup: db staticfiles/collected.stamp
 	$(PY) manage.py migrate --noinput --verbosity 0
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo_treatments
+	$(PY) manage.py load_demo_calendar
 	$(PY) manage.py load_demo_articles
 
 run: setup

@@ -2,17 +2,17 @@
 (medspa is a project package, not an app, so it has no templatetags folder)."""
 
 from django import template
-from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from blog.templatetags.blog_tags import ld_json_script
+from medspa.context_processors import clinic_details
 
 register = template.Library()
 
 # schema.org's dayOfWeek values: fixed English words, never translated, unlike
 # the display names in medspa.context_processors.WEEKDAYS. Monday is 0, as in
-# settings.CLINIC["hours"] and datetime.weekday().
+# Location opening hours, settings.CLINIC["hours"] and datetime.weekday().
 SCHEMA_DAY_NAMES = [
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
 ]  # fmt: skip
@@ -20,8 +20,10 @@ SCHEMA_DAY_NAMES = [
 
 @register.simple_tag(takes_context=True)
 def clinic_jsonld(context) -> SafeString:
-    """Describe the clinic as a schema.org MedicalBusiness, from settings.CLINIC."""
-    clinic = settings.CLINIC
+    """Describe the clinic as a schema.org MedicalBusiness: its first active
+    location's address and hours (settings.CLINIC without one)."""
+    # The same per-process, one-second copy the footer reads: no extra query.
+    clinic = clinic_details()
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalBusiness",
@@ -44,7 +46,8 @@ def clinic_jsonld(context) -> SafeString:
                 "opens": opens,
                 "closes": closes,
             }
-            for day, (opens, closes) in sorted(clinic["hours"].items())
+            for day, intervals in sorted(clinic["hours"].items())
+            for opens, closes in intervals
         ],
     }
     return ld_json_script(data)
