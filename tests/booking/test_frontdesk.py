@@ -474,6 +474,26 @@ def test_the_location_filter(admin_client, open_calendar):
     assert blocks(response) == {there.reference: ("Cleo Park", "08:00", 2)}
 
 
+def test_the_schedule_rows_are_real_time_on_the_fall_back_day(admin_client, calendar):
+    OpeningHours.objects.create(
+        location=calendar["location"],
+        weekday=6,
+        opens=datetime.time(0),
+        closes=datetime.time(3),
+    )
+    response = schedule(admin_client, calendar, day=datetime.date(2026, 11, 1))
+    labels = [row["time"].strftime("%H:%M %Z") for row in response.context["rows"]]
+    assert len(labels) == 16  # four real hours: 01:00-02:00 happens twice
+    assert labels[4:9] == [
+        "01:00 EDT",
+        "01:15 EDT",
+        "01:30 EDT",
+        "01:45 EDT",
+        "01:00 EST",
+    ]
+    assert labels[-1] == "02:45 EST"
+
+
 def test_the_schedule_is_for_staff_who_may_view_appointments(
     front_desk_client, open_calendar
 ):
