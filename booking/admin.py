@@ -954,8 +954,6 @@ class AppointmentAdmin(admin.ModelAdmin):
                 )
                 if booked is not None:
                     return booked
-        elif request.method == "POST":
-            raise PermissionDenied  # a post always carries where and when
         if appointment_request is None:
             title = _("Book a phone caller")
         else:
