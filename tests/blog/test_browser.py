@@ -39,7 +39,7 @@ def test_reader_follows_book_from_an_article_to_the_booking_form(
     page.get_by_role("link", name=article.title, exact=True).click()
     page.wait_for_url(live_server.url + article.get_absolute_url())
     page.locator("main article").get_by_role("link", name="Book Botox Cosmetic").click()
-    page.wait_for_url("**/book/?*")
+    page.wait_for_url("**/book/request/?*")
     assert page.get_by_role("heading", level=1).inner_text() == "Request an appointment"
     assert page.get_by_label("Treatment").input_value() == "botox"
     # The form carries the article along, whatever its hidden field is called.

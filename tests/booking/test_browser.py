@@ -42,7 +42,7 @@ def test_patient_books_on_a_phone_and_front_desk_schedules_it(live_server, phone
     page.get_by_role("link", name="Botox Cosmetic").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Botox Cosmetic")
     page.get_by_role("link", name="Book this treatment").click()
-    page.wait_for_url(re.compile(r"/book/\?treatment=botox$"))
+    page.wait_for_url(re.compile(r"/book/request/\?treatment=botox$"))
     loaded = time.monotonic()
     expect(page.get_by_role("heading", level=1)).to_have_text("Request an appointment")
     assert page.get_by_label("Treatment").input_value() == "botox"
@@ -102,7 +102,7 @@ def test_booking_errors_are_summarised_focused_and_keep_the_input(
     live_server, phone_page
 ):
     page = phone_page
-    page.goto(live_server.url + "/book/")
+    page.goto(live_server.url + "/book/request/")
     page.get_by_role("textbox", name="Email").fill("not-an-email")
     page.get_by_role("button", name="Send request").click()
     summary = page.locator("#error-summary")
