@@ -1052,7 +1052,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         counts = (
             {}
             if provider is not None
-            else frontdesk.bookings_that_day(location=location, day=day)
+            else scheduling.bookings_that_day(location=location, day=day)
         )
         picked = []
         for slot in slots:

@@ -14,7 +14,9 @@ from booking.models import Appointment, AppointmentRequest, AuditEntry
 
 # What identifies a patient, and what staff write about them: recorded only as
 # "changed", so anonymising a request leaves nothing of it in the trail.
-PRIVATE_FIELDS = frozenset({"staff_notes", *AppointmentRequest.PERSONAL_FIELDS})
+PRIVATE_FIELDS = frozenset(
+    {"staff_notes", "cancellation_reason", *AppointmentRequest.PERSONAL_FIELDS}
+)
 # Stamped by the system on every save; a change to them is not news.
 BOOKKEEPING_FIELDS = frozenset(
     {

@@ -12,7 +12,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,7 +106,7 @@ def _update_times(appointment: Appointment) -> None:
         try:
             with transaction.atomic():
                 # A lapsed hold never blocks anyone (see booking.scheduling).
-                scheduling._release_lapsed_holds(
+                scheduling.release_lapsed_holds(
                     provider=appointment.provider,
                     room=appointment.room,
                     starts_at=appointment.starts_at,
@@ -260,24 +259,4 @@ def appointment_record_view(
         records=[appointment],
         actor=actor,
         ip_address=ip_address,
-    )
-
-
-def bookings_that_day(*, location: Location, day: datetime.date) -> dict[int, int]:
-    """Active appointments per provider on a local day at a location, for
-    availability.choose_provider ("any provider": the least booked)."""
-    day_start, day_end = (
-        datetime.datetime.combine(local_day, datetime.time.min, location.zone)
-        for local_day in (day, day + datetime.timedelta(days=1))
-    )
-    return dict(
-        Appointment.objects.filter(
-            location=location,
-            status__in=ACTIVE_STATUSES,
-            starts_at__gte=day_start,
-            starts_at__lt=day_end,
-        )
-        .values("provider")
-        .annotate(count=Count("pk"))
-        .values_list("provider", "count")
     )

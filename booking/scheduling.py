@@ -42,7 +42,7 @@ def _constraint_name(error: IntegrityError) -> str | None:
     return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
 
 
-def _release_lapsed_holds(
+def release_lapsed_holds(
     *, provider: Provider, room: Room | None, starts_at, blocked_until
 ) -> None:
     """Delete lapsed holds in the way, so an expired hold never blocks anyone.
@@ -68,7 +68,7 @@ def _insert(appointment: Appointment) -> Appointment:
         appointment.reference = generate_reference()
         try:
             with transaction.atomic():
-                _release_lapsed_holds(
+                release_lapsed_holds(
                     provider=appointment.provider,
                     room=appointment.room,
                     starts_at=appointment.starts_at,
@@ -326,12 +326,14 @@ def treatment_location(treatment: Treatment) -> Location | None:
     )
 
 
-def bookings_that_day(location: Location, moment: datetime.datetime) -> dict[int, int]:
-    """Provider id -> appointments on the local day of `moment` at `location`."""
+def bookings_that_day(*, location: Location, day: datetime.date) -> dict[int, int]:
+    """Provider id -> appointments (and live holds) at `location` on a local day,
+    for availability.choose_provider ("any provider": the least booked)."""
     zone = location.zone
-    day = moment.astimezone(zone).date()
     start = datetime.datetime.combine(day, datetime.time.min, zone)
-    end = start + datetime.timedelta(days=1)
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, zone
+    )
     return dict(
         Appointment.objects.blocking(start, end)
         .filter(location=location)

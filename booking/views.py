@@ -285,7 +285,8 @@ def _hold(request, location, treatment, provider, slots, moment):
         raise SlotTaken
     candidates = [provider.pk] if provider else list(slot.provider_ids)
     if len(candidates) > 1:
-        first = choose_provider(slot, bookings_that_day(location, slot.starts_at))
+        day = _local(slot, location.zone).date()
+        first = choose_provider(slot, bookings_that_day(location=location, day=day))
         candidates.sort(key=lambda pk: pk != first)
     providers = {p.pk: p for p in Provider.objects.filter(pk__in=candidates)}
     rooms = list(Room.objects.filter(pk__in=slot.room_ids[:1]))

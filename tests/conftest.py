@@ -32,12 +32,16 @@ def migration_groups() -> dict[str, list[str]]:
     """The staff groups the data migrations make, read from their own constants."""
     blog = import_module("blog.migrations.0003_content_editors_group")
     booking = import_module("booking.migrations.0004_front_desk_group")
+    appointments = import_module(
+        "booking.migrations.0009_front_desk_appointment_permissions"
+    )
     return {
         blog.GROUP: [
             f"blog.{action}_{model}" for model in blog.MODELS for action in blog.ACTIONS
         ],
         booking.FRONT_DESK: [
-            f"{app_label}.{codename}" for app_label, codename in booking.PERMISSIONS
+            f"{app_label}.{codename}"
+            for app_label, codename in booking.PERMISSIONS + appointments.PERMISSIONS
         ],
     }
 
@@ -56,12 +60,17 @@ def _staff_groups(request):
     request.getfixturevalue("transactional_db" if transactional else "db")
     from django.apps import apps
     from django.contrib.auth.models import Group
+    from django.db.models import Count
 
     from medspa.groups import create_group_with_permissions
 
-    present = set(Group.objects.values_list("name", flat=True))
+    # A group a later migration extended may exist with only that part (made
+    # by it after a flush), so compare sizes, not just names.
+    present = dict(
+        Group.objects.annotate(size=Count("permissions")).values_list("name", "size")
+    )
     for name, permissions in migration_groups().items():
-        if name not in present:
+        if present.get(name, 0) < len(permissions):
             create_group_with_permissions(apps, name, *permissions)
 
 

@@ -52,6 +52,9 @@ def test_front_desk_group_has_exactly_its_permissions():
         ("booking", "change_appointmentrequest"),
         ("booking", "export_appointmentrequest"),
         ("booking", "view_treatment"),
+        ("booking", "view_appointment"),
+        ("booking", "add_appointment"),
+        ("booking", "change_appointment"),
     }
 
 
