@@ -40,6 +40,7 @@ from playwright.sync_api import expect
 
 from blog.models import Article
 from booking.models import (
+    Appointment,
     AppointmentRequest,
     Location,
     OpeningHours,
@@ -52,6 +53,7 @@ from tests.blog.factories import ArticleFactory, CategoryFactory
 from tests.booking.factories import (
     AppointmentRequestFactory,
     TreatmentFactory,
+    UserFactory,
     form_data,
     signed_form_token,
 )
@@ -725,4 +727,22 @@ def test_a_patient_books_online_on_a_phone_and_every_step_is_accessible(
     assert event.decoded("dtstart") == datetime.datetime.fromisoformat(chosen)
     root = "document.documentElement"
     assert page.evaluate(f"{root}.scrollWidth - {root}.clientWidth") <= 0
+
+    # The front desk sees it on that day's schedule, at a tablet's width.
+    appointment = Appointment.objects.get(first_name="Zoë")
+    UserFactory(username="manager", is_superuser=True, password="a long passphrase 1")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill("a long passphrase 1")
+    page.get_by_role("button", name="Log in").click()
+    day = appointment.starts_at.astimezone(appointment.location.zone).date()
+    page.goto(
+        live_server.url
+        + "/admin/booking/appointment/schedule/"
+        + f"?location={appointment.location_id}&date={day.isoformat()}"
+    )
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Probe clinic")
+    expect(page.locator(".booking-appt-patient")).to_have_text("Zoë O'Brien")
+    assert_accessible(page, violations)
     context.close()

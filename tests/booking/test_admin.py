@@ -450,3 +450,9 @@ def test_anonymized_request_still_opens_and_can_be_edited(front_desk_client, tre
     appointment_request.refresh_from_db()
     assert appointment_request.staff_notes == "Left town"
     assert appointment_request.email == ""
+
+
+def test_the_back_office_carries_the_clinics_name(admin_client, settings):
+    html = admin_client.get("/admin/").content.decode()
+    assert f"{settings.CLINIC['name']} · back office" in html
+    assert "Django administration" not in html
