@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from booking.clinic import clinic_details
 from booking.http import MAX_SLUG_LENGTH, safe_source_path
 from booking.models import Appointment, AppointmentRequest, Treatment
 from booking.phones import INVALID_PHONE, normalize_phone
@@ -234,13 +235,17 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
                 code="too_far",
                 params={"last": date_format(last, "F j, Y")},
             )
-        if value.isoformat() in settings.BOOKING_CLOSED_DATES:
+        clinic = clinic_details()
+        if (
+            value in clinic["closed_on"]
+            or value.isoformat() in settings.BOOKING_CLOSED_DATES
+        ):
             raise forms.ValidationError(
                 _("The clinic is closed on %(date)s; choose another day."),
                 code="closed_day",
                 params={"date": date_format(value, "F j")},
             )
-        if value.weekday() not in settings.CLINIC["hours"]:
+        if not clinic["hours"].get(value.weekday()):
             raise forms.ValidationError(
                 _("The clinic is closed on %(day)s; choose another day."),
                 code="closed_day",
@@ -264,10 +269,13 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
         cleaned = super().clean()
         day = cleaned.get("preferred_date")
         time_of_day = cleaned.get("preferred_time")
-        if day and time_of_day in TIME_WINDOWS:
-            opens, closes = settings.CLINIC["hours"][day.weekday()]
+        # The location's hours that day, several intervals allowed (a closed
+        # day has already failed clean_preferred_date).
+        intervals = clinic_details()["hours"].get(day.weekday(), []) if day else []
+        if intervals and time_of_day in TIME_WINDOWS:
+            opens, closes = intervals[0][0], intervals[-1][1]
             start, end = TIME_WINDOWS[time_of_day]
-            if not (opens < end and closes > start):
+            if not any(o < end and c > start for o, c in intervals):
                 self.add_error(
                     "preferred_time",
                     forms.ValidationError(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from booking import audit
+from booking.clinic import clinic_details
 from booking.models import AppointmentRequest, AuditEntry, RateLimitCounter
 from booking.ratelimit import RateLimited
 from booking.services import (
@@ -410,6 +411,8 @@ def test_a_booking_post_makes_fifteen_queries(client, treatment):
 
     from tests.booking.factories import form_data
 
+    # The clinic's hours and closures, read once a second per process.
+    clinic_details()
     with CaptureQueriesContext(connection) as queries:
         response = client.post("/book/request/", form_data(treatment=treatment))
     assert response.status_code == 302

@@ -484,3 +484,45 @@ def test_no_patient_data_in_logs(client, caplog, settings):
 def test_formatted_international_phone_longer_than_e164_is_accepted(client):
     assert post(client, phone="+44 (0) 20 - 7946 - 0958").status_code == 302
     assert AppointmentRequest.objects.get().phone == "+442079460958"
+
+
+def test_the_request_form_follows_the_locations_hours_and_closures(client):
+    from django.core.cache import caches
+
+    from booking.clinic import CACHE_ALIAS
+    from booking.models import Closure, Location, OpeningHours
+
+    Location.objects.all().delete()
+    location = Location.objects.create(
+        name="Main",
+        street="1 Main St",
+        city="Springfield",
+        postal_code="62701",
+        time_zone="America/New_York",
+    )
+    tuesday = next_open_day()
+    wednesday = tuesday + datetime.timedelta(days=1)
+    # Tuesdays only in the morning, with a lunch break; Wednesday a closure.
+    for opens, closes in (("09:00", "10:00"), ("10:30", "12:00")):
+        OpeningHours.objects.create(
+            location=location, weekday=1, opens=opens, closes=closes
+        )
+    OpeningHours.objects.create(
+        location=location, weekday=2, opens="09:00", closes="17:00"
+    )
+    Closure.objects.create(location=location, date=wednesday, reason="Training")
+    caches[CACHE_ALIAS].clear()
+
+    afternoon = post(
+        client, preferred_date=tuesday.isoformat(), preferred_time="afternoon"
+    )
+    assert "open 09:00–12:00" in errors(afternoon)["preferred_time"][0]
+    closed = post(client, preferred_date=wednesday.isoformat())
+    assert errors(closed)["preferred_date"] == [
+        f"The clinic is closed on {wednesday:%B} {wednesday.day}; choose another day."
+    ]
+    thursday = post(
+        client, preferred_date=(tuesday + datetime.timedelta(2)).isoformat()
+    )
+    assert "closed on Thursday" in errors(thursday)["preferred_date"][0]
+    assert post(client, preferred_date=tuesday.isoformat()).status_code == 302
