@@ -11,7 +11,7 @@ SlotTaken with the row as it was.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,11 +35,6 @@ STAFF_STATUSES = (
     Appointment.Status.NO_SHOW,
     Appointment.Status.CANCELLED,
 )
-MOVE_ATTEMPTS = 5
-
-
-def _constraint_name(error: IntegrityError) -> str | None:
-    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
 
 
 def appointment_move(
@@ -96,37 +91,18 @@ def appointment_move(
             actor=actor,
             ip_address=ip_address,
         )
-        _update_times(moving)
+        scheduling.save_in_calendar(
+            moving,
+            update_fields=[
+                "starts_at",
+                "ends_at",
+                "blocked_until",
+                "provider",
+                "room",
+                "updated_at",
+            ],
+        )
     return moving
-
-
-def _update_times(appointment: Appointment) -> None:
-    fields = ["starts_at", "ends_at", "blocked_until", "provider", "room"]
-    for _attempt in range(MOVE_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                # A lapsed hold never blocks anyone (see booking.scheduling).
-                scheduling.release_lapsed_holds(
-                    provider=appointment.provider,
-                    room=appointment.room,
-                    starts_at=appointment.starts_at,
-                    blocked_until=appointment.blocked_until,
-                )
-                appointment.save(update_fields=[*fields, "updated_at"])
-        except IntegrityError as error:
-            if _constraint_name(error) in scheduling.OVERLAP_CONSTRAINTS:
-                raise scheduling.SlotTaken from error
-            raise
-        except OperationalError as error:
-            # Provider and room constraints waited on each other: try again.
-            if (
-                getattr(error.__cause__, "sqlstate", None)
-                == scheduling.DEADLOCK_DETECTED
-            ):
-                continue
-            raise
-        return
-    raise RuntimeError(f"Could not move the appointment in {MOVE_ATTEMPTS} attempts.")
 
 
 def appointment_set_status(

@@ -8,9 +8,11 @@ there, and is reported as SlotTaken, whoever got there first.
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from booking import audit, availability
 from booking.models import (
@@ -63,9 +65,30 @@ def release_lapsed_holds(
     ).delete()
 
 
-def _insert(appointment: Appointment) -> Appointment:
+def check_room(treatment: Treatment, room: Room | None) -> None:
+    """A treatment that needs a room of a kind gets exactly such a room: a
+    write without one would escape the room's overlap constraint."""
+    if treatment.room_kind_id is None:
+        return
+    if room is None or room.kind_id != treatment.room_kind_id:
+        raise ValidationError(
+            _("%(treatment)s needs a room of kind “%(kind)s”.")
+            % {"treatment": treatment.name, "kind": treatment.room_kind},
+            code="room_kind",
+        )
+
+
+def save_in_calendar(appointment: Appointment, **save_options) -> Appointment:
+    """Insert (no options) or update (update_fields=...) an appointment's place
+    in the calendar; the one way every write reaches the exclusion constraints.
+
+    Raises SlotTaken when the provider or room is busy then (buffer included).
+    """
+    check_room(appointment.treatment, appointment.room)
+    inserting = not save_options
     for _attempt in range(5):
-        appointment.reference = generate_reference()
+        if inserting:
+            appointment.reference = generate_reference()
         try:
             with transaction.atomic():
                 release_lapsed_holds(
@@ -74,19 +97,19 @@ def _insert(appointment: Appointment) -> Appointment:
                     starts_at=appointment.starts_at,
                     blocked_until=appointment.blocked_until,
                 )
-                appointment.save(force_insert=True)
+                appointment.save(force_insert=inserting, **save_options)
         except IntegrityError as error:
             name = _constraint_name(error)
             if name in OVERLAP_CONSTRAINTS:
                 raise SlotTaken from error
-            if name == "booking_appointment_reference_key":
+            if inserting and name == "booking_appointment_reference_key":
                 continue  # another appointment drew this code: draw again
             raise
         except OperationalError as error:
-            # Two inserts that clash on the provider one way and on the room
-            # the other wait for each other; PostgreSQL cancels one. Trying
-            # again settles it: the winner's row is there now (SlotTaken), or
-            # it rolled back and the time is free.
+            # Two writes that clash on the provider one way and on the room the
+            # other wait for each other; PostgreSQL cancels one. Trying again
+            # settles it: the winner's row is there now (SlotTaken), or it
+            # rolled back and the time is free.
             if getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
                 continue
             raise
@@ -114,7 +137,7 @@ def appointment_hold(
     Raises SlotTaken if the provider or room is busy then (buffer included).
     """
     ends_at, blocked_until = _times(treatment, starts_at)
-    return _insert(
+    return save_in_calendar(
         Appointment(
             location=location,
             treatment=treatment,
@@ -188,7 +211,7 @@ def appointment_book(
         validate_constraints=False,  # the insert below is the overlap check
     )
     with transaction.atomic():
-        _insert(appointment)
+        save_in_calendar(appointment)
         _booked(appointment, actor=created_by, ip_address=ip_address)
     return appointment
 

@@ -20,6 +20,8 @@ from booking.models import (
     OpeningHours,
     Provider,
     ProviderSchedule,
+    Room,
+    RoomKind,
 )
 from booking.scheduling import SlotTaken, appointment_book
 from tests.booking import test_scheduling
@@ -766,3 +768,28 @@ def test_booking_a_request_through_the_admin(
     assert appointment.appointment_request == request_for_laser
     assert appointment.email == "rosa@example.com"
     assert request_for_laser.status == AppointmentRequest.Status.SCHEDULED
+
+
+def test_a_treatment_needing_a_room_cannot_be_moved_out_of_it(open_calendar):
+    """Without a room it would escape the room's overlap constraint."""
+    treatment = open_calendar["treatment"]
+    treatment.room_kind = open_calendar["room"].kind
+    treatment.save()
+    appointment = book(open_calendar, room=True)
+    other_kind = Room.objects.create(
+        location=open_calendar["location"],
+        name="Consulting room",
+        kind=RoomKind.objects.create(name="Consulting"),
+    )
+    for room in (None, other_kind):
+        with pytest.raises(ValidationError, match="needs a room of kind"):
+            frontdesk.appointment_move(
+                appointment=appointment,
+                starts_at=appointment.starts_at,
+                provider=appointment.provider,
+                room=room,
+                actor=None,
+                ip_address=None,
+            )
+    appointment.refresh_from_db()
+    assert appointment.room == open_calendar["room"]

@@ -351,7 +351,7 @@ def test_available_times_take_five_queries_whatever_the_calendar_holds(
     treatment.save()
     for n in range(appointments):
         at = NINE_AM + datetime.timedelta(days=n // 10, minutes=45 * (n % 10))
-        hold(open_calendar, provider=("ana", "ben")[n % 2], at=at)
+        hold(open_calendar, provider=("ana", "ben")[n % 2], room=True, at=at)
     with django_assert_max_num_queries(5):
         local_starts(open_calendar)
 
