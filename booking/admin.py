@@ -750,7 +750,13 @@ class AppointmentAdmin(admin.ModelAdmin):
         "provider",
         "location",
     ]
-    list_filter = ["status", "location", "provider"]
+    list_filter = [
+        "status",
+        "location",
+        "provider",
+        # Which articles bring bookings, listing only those that did.
+        ("source_article", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["treatment", "provider", "location"]
     search_fields = ["reference", "first_name", "last_name", "email", "phone"]
     date_hierarchy = "starts_at"

@@ -5,6 +5,8 @@ Read on every page (footer, JSON-LD) and by the request form, so it is kept per
 process for one second: at most one query per process per second.
 """
 
+import datetime
+
 import phonenumbers
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -46,7 +48,11 @@ def _first_location() -> dict | None:
     # Closures from today on, aggregated apart: joined with the hours they
     # would multiply each other's rows.
     closures = (
-        Closure.objects.filter(location=OuterRef("pk"), date__gte=timezone.localdate())
+        # From yesterday here: "today" at the location may still be yesterday.
+        Closure.objects.filter(
+            location=OuterRef("pk"),
+            date__gte=timezone.localdate() - datetime.timedelta(days=1),
+        )
         .values("location")
         .annotate(dates=ArrayAgg("date"))
         .values("dates")

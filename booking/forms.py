@@ -92,6 +92,16 @@ PATIENT_ERRORS = {
 }
 
 
+def published_article(slug: str):
+    """The published article with this slug, or None: an unknown or unpublished
+    one is just dropped, never the patient's problem."""
+    if not slug or len(slug) > MAX_SLUG_LENGTH:
+        return None
+    # Looked up by name: booking knows blog only through its public QuerySet.
+    articles = apps.get_model("blog", "Article").objects.published()
+    return articles.filter(slug=slug).first()
+
+
 class PatientDetailsForm(forms.Form):
     """The patient's details and the anti-automation plumbing, shared by the
     request form and the booking details form (both ModelForms)."""
@@ -254,13 +264,7 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
         return value
 
     def clean_source_article(self):
-        slug = self.cleaned_data["source_article"]
-        # An unknown or unpublished slug is just dropped: never the patient's problem.
-        if not slug or len(slug) > MAX_SLUG_LENGTH:
-            return None
-        # Looked up by name: booking knows blog only through its public QuerySet.
-        articles = apps.get_model("blog", "Article").objects.published()
-        return articles.filter(slug=slug).first()
+        return published_article(self.cleaned_data["source_article"])
 
     def clean_source_path(self):
         return safe_source_path(self.cleaned_data["source_path"])

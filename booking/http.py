@@ -68,13 +68,18 @@ def booking_url(*, treatment=None, article=None, article_slug: str = "") -> str:
     bookable online, otherwise the request form with the treatment preselected;
     either way crediting the article the patient came from."""
     article_slug = article.slug if article is not None else article_slug
-    credit = {ARTICLE_PARAM: article_slug} if article_slug else {}
-    if treatment is not None and treatment.is_bookable_online:
-        url = reverse("booking:availability", kwargs={"slug": treatment.slug})
-        query = credit
-    else:
-        url = reverse("booking:request")
-        query = ({TREATMENT_PARAM: treatment.slug} if treatment else {}) | credit
+    if treatment is None or not treatment.is_bookable_online:
+        return request_form_url(treatment=treatment, article_slug=article_slug)
+    url = reverse("booking:availability", kwargs={"slug": treatment.slug})
+    return f"{url}?{urlencode({ARTICLE_PARAM: article_slug})}" if article_slug else url
+
+
+def request_form_url(*, treatment=None, article_slug: str = "") -> str:
+    """The request form, the treatment preselected and the article credited."""
+    query = {TREATMENT_PARAM: treatment.slug} if treatment is not None else {}
+    if article_slug:
+        query[ARTICLE_PARAM] = article_slug
+    url = reverse("booking:request")
     return f"{url}?{urlencode(query)}" if query else url
 
 

@@ -152,7 +152,9 @@ def appointment_hold(
     )
 
 
-def appointment_confirm(*, hold: Appointment, **patient) -> Appointment:
+def appointment_confirm(
+    *, hold: Appointment, source_article=None, **patient
+) -> Appointment:
     """Turn a hold into a booked appointment with the patient's details
     (Appointment.PATIENT_FIELDS), audited, its emails queued.
 
@@ -171,6 +173,7 @@ def appointment_confirm(*, hold: Appointment, **patient) -> Appointment:
             setattr(appointment, field, value)
         appointment.status = Appointment.Status.BOOKED
         appointment.hold_expires_at = None
+        appointment.source_article = source_article
         # The relations were checked when the time was held.
         appointment.full_clean(exclude=["location", "treatment", "provider", "room"])
         appointment.save()

@@ -14,7 +14,11 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView
 from booking import ratelimit
 from booking.availability import choose_provider
 from booking.emails import calendar_file
-from booking.forms import AppointmentDetailsForm, AppointmentRequestForm
+from booking.forms import (
+    AppointmentDetailsForm,
+    AppointmentRequestForm,
+    published_article,
+)
 from booking.http import (
     ARTICLE_PARAM,
     MAX_SLUG_LENGTH,
@@ -22,6 +26,7 @@ from booking.http import (
     booking_link_initial,
     booking_url,
     client_ip,
+    request_form_url,
 )
 from booking.models import Appointment, AppointmentRequest, Provider, Room, Treatment
 from booking.ratelimit import RateLimited
@@ -121,6 +126,7 @@ class AppointmentRequestDoneView(TemplateView):
 
 HOLD_KEY = "booking_hold_id"
 HOLD_START_KEY = "booking_hold_starts_at"
+ARTICLE_KEY = "booking_source_article"
 BOOKED_KEY = "booking_appointment_id"
 ALTERNATIVES = 6
 
@@ -148,12 +154,13 @@ def booking_start(request):
     )
 
 
-def _week_start(value: str, today: datetime.date) -> datetime.date:
+def _week_start(value: str, today: datetime.date, last: datetime.date):
+    """The first day of the week asked for, kept between today and `last`."""
     try:
         day = datetime.date.fromisoformat(value)
     except ValueError:
         return today
-    return max(day, today)
+    return min(max(day, today), last)
 
 
 def _local(slot, zone):
@@ -199,6 +206,8 @@ def availability(request, slug):
     if not treatment.is_bookable_online:
         return redirect(booking_url(treatment=treatment))
     source = request.POST if request.method == "POST" else request.GET
+    # The article that brought the patient, carried along to the appointment.
+    article = source.get(ARTICLE_PARAM, "")[:MAX_SLUG_LENGTH]
     location, provider = _calendar_for(treatment, source.get("provider", ""))
     slots = _all_slots(location, treatment, provider)
     taken_at = None
@@ -215,10 +224,12 @@ def availability(request, slug):
             slots = _all_slots(location, treatment, provider)
         else:
             _remember_hold(request, hold)
+            request.session[ARTICLE_KEY] = article
             return redirect("booking:details", slug=treatment.slug)
     zone = location.zone
     today = timezone.localdate(timezone=zone)
-    first = _week_start(request.GET.get("week", ""), today)
+    horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
+    first = _week_start(request.GET.get("week", ""), today, horizon)
     last = first + datetime.timedelta(days=6)
     week = {}
     for slot in slots:
@@ -255,6 +266,8 @@ def availability(request, slug):
             "next_available": _local(later[0], zone).date() if later else None,
             "taken_at": taken_at,
             "alternatives": _nearest(slots, taken_at) if taken_at else [],
+            "article": article,
+            "request_url": request_form_url(treatment=treatment, article_slug=article),
         },
         status=409 if taken_at else 200,
     )
@@ -289,18 +302,20 @@ def _hold(request, location, treatment, provider, slots, moment):
         first = choose_provider(slot, bookings_that_day(location=location, day=day))
         candidates.sort(key=lambda pk: pk != first)
     providers = {p.pk: p for p in Provider.objects.filter(pk__in=candidates)}
-    rooms = list(Room.objects.filter(pk__in=slot.room_ids[:1]))
+    # Every free room is worth a try: another patient may just have taken one.
+    rooms = list(Room.objects.filter(pk__in=slot.room_ids)) or [None]
     for provider_id in candidates:
-        try:
-            return appointment_hold(
-                location=location,
-                treatment=treatment,
-                provider=providers[provider_id],
-                room=rooms[0] if rooms else None,
-                starts_at=slot.starts_at,
-            )
-        except SlotTaken:
-            continue
+        for room in rooms:
+            try:
+                return appointment_hold(
+                    location=location,
+                    treatment=treatment,
+                    provider=providers[provider_id],
+                    room=room,
+                    starts_at=slot.starts_at,
+                )
+            except SlotTaken:
+                continue
     raise SlotTaken
 
 
@@ -361,7 +376,11 @@ class AppointmentDetailsView(TemplateView):
         try:
             if self.hold is None:
                 raise SlotTaken
-            appointment = appointment_confirm(hold=self.hold, **form.patient_fields())
+            appointment = appointment_confirm(
+                hold=self.hold,
+                source_article=published_article(request.session.get(ARTICLE_KEY, "")),
+                **form.patient_fields(),
+            )
         except SlotTaken:
             form.refresh_form_token()
             form.add_error(
@@ -408,6 +427,11 @@ class AppointmentDetailsView(TemplateView):
 
 
 def _remember_hold(request, hold: Appointment) -> None:
+    """Keep the new hold in the session and release the one it replaces, so a
+    patient holds one time at once."""
+    previous = request.session.get(HOLD_KEY)
+    if previous is not None and previous != hold.pk:
+        Appointment.objects.filter(pk=previous, status=Appointment.Status.HELD).delete()
     request.session[HOLD_KEY] = hold.pk
     request.session[HOLD_START_KEY] = hold.starts_at.isoformat()
 

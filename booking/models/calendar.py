@@ -425,6 +425,14 @@ class Appointment(Lifecycle):
         related_name="+",
         help_text=_("Empty: the patient, online."),
     )
+    source_article = models.ForeignKey(
+        "blog.Article",
+        verbose_name=_("came from article"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appointments",
+    )
     appointment_request = models.ForeignKey(
         "booking.AppointmentRequest",
         verbose_name=_("from request"),

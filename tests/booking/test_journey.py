@@ -300,3 +300,65 @@ def test_fifty_patients_choosing_the_same_time_get_one_hold_and_friendly_pages(
     assert statuses == [302] + [409] * 49
     assert all(friendly for status, friendly in results if status == 409)
     assert Appointment.objects.count() == 1
+
+
+def test_the_article_that_brought_the_patient_is_kept_on_the_appointment(
+    client, clinic, admin_client
+):
+    from tests.blog.factories import ArticleFactory
+
+    # Published before the real clock too: visibility is the database's Now().
+    article = ArticleFactory(
+        slug="botox-basics",
+        treatment=clinic["treatment"],
+        published_at=datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC),
+    )
+    page = client.get("/book/botox/", {"article": "botox-basics"}).content.decode()
+    assert 'name="article" value="botox-basics"' in page
+    assert "/book/request/?treatment=botox&amp;article=botox-basics" in page
+    hold(client, article="botox-basics")
+    client.post("/book/botox/details/", details())
+    assert Appointment.objects.get().source_article == article
+    listing = admin_client.get(
+        "/admin/booking/appointment/", {"source_article__id__exact": article.pk}
+    )
+    assert Appointment.objects.get().reference in listing.content.decode()
+
+
+def test_a_week_far_away_or_nonsense_shows_the_last_bookable_week(client, clinic):
+    for week in ("9999-12-31", "2026-13-45", "x" * 50):
+        assert client.get("/book/botox/", {"week": week}).status_code == 200
+
+
+def test_choosing_another_time_releases_the_first_hold(client, clinic):
+    hold(client)
+    hold(client, at=MONDAY_NINE + datetime.timedelta(hours=2))
+    assert Appointment.objects.get().starts_at == MONDAY_NINE + datetime.timedelta(
+        hours=2
+    )
+
+
+def test_any_provider_tries_every_free_room_before_saying_taken(client, clinic):
+    from booking.models import Room, RoomKind
+    from booking.scheduling import appointment_hold
+
+    kind = RoomKind.objects.create(name="Treatment room")
+    rooms = [
+        Room.objects.create(location=clinic["location"], name=f"Room {n}", kind=kind)
+        for n in (1, 2)
+    ]
+    treatment = clinic["treatment"]
+    treatment.room_kind = kind
+    treatment.save()
+    first, second = clinic["providers"]
+    # Someone takes the first provider and the first room meanwhile.
+    appointment_hold(
+        location=clinic["location"],
+        treatment=treatment,
+        provider=first,
+        room=rooms[0],
+        starts_at=MONDAY_NINE,
+    )
+    assert hold(client).status_code == 302
+    mine = Appointment.objects.exclude(provider=first).get()
+    assert (mine.provider, mine.room) == (second, rooms[1])
