@@ -578,11 +578,28 @@ class FindTimeForm(forms.Form):
     )
 
 
+class FreeTimeField(forms.ChoiceField):
+    """The offered times as choices; a posted time is also accepted while it
+    is still free for its provider and room, even if "any provider" would now
+    offer it with someone else (a booking elsewhere changed who is least busy)."""
+
+    still_free: frozenset[str] = frozenset()
+
+    def valid_value(self, value) -> bool:
+        return value in self.still_free or super().valid_value(value)
+
+
+class SlotChoices(list):
+    """SlotForm choices, plus every (start|provider|room) value still free."""
+
+    still_free: frozenset[str] = frozenset()
+
+
 class SlotForm(forms.Form):
     """A free time, as "start|provider|room"; the choices are recomputed on
     every post, so a time taken meanwhile is no longer a valid choice."""
 
-    slot = forms.ChoiceField(
+    slot = FreeTimeField(
         label=_("Free time"),
         widget=forms.RadioSelect,
         error_messages={"required": _("Pick a time."), "invalid_choice": JUST_TAKEN},
@@ -591,6 +608,7 @@ class SlotForm(forms.Form):
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slot"].choices = choices
+        self.fields["slot"].still_free = getattr(choices, "still_free", frozenset())
 
     def chosen(self) -> tuple[datetime.datetime, int, int | None]:
         starts, provider, room = self.cleaned_data["slot"].split("|")
@@ -1054,7 +1072,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             provider=provider,
         )
         if not slots:
-            return []
+            return SlotChoices()
         counts = (
             {}
             if provider is not None
@@ -1076,7 +1094,13 @@ class AppointmentAdmin(admin.ModelAdmin):
         providers = Provider.objects.in_bulk({p for _s, p, _r in picked})
         rooms = Room.objects.in_bulk({r for _s, _p, r in picked if r is not None})
         zone = location.zone
-        choices = []
+        choices = SlotChoices()
+        choices.still_free = frozenset(
+            f"{slot.starts_at.isoformat()}|{p}|{r or ''}"
+            for slot in slots
+            for p in slot.provider_ids
+            for r in slot.room_ids or (None,)
+        )
         for slot, provider_id, room_id in picked:
             label = f"{slot.starts_at.astimezone(zone):%H:%M} · "
             label += providers[provider_id].display_name

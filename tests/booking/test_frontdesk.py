@@ -793,3 +793,28 @@ def test_a_treatment_needing_a_room_cannot_be_moved_out_of_it(open_calendar):
             )
     appointment.refresh_from_db()
     assert appointment.room == open_calendar["room"]
+
+
+def test_a_time_offered_for_any_provider_stays_bookable_when_the_pick_changes(
+    admin_client, open_calendar
+):
+    """ "Any provider" offers each time with the least busy provider; a booking
+    meanwhile may change who that is, but the offered pair is still free."""
+    page = admin_client.get(BOOK, find_query(open_calendar))
+    offered = next(
+        value
+        for value, label in page.context["slots"].fields["slot"].choices
+        if label.startswith("11:00")
+    )
+    _start, provider_id, _room = offered.split("|")
+    # Someone books the offered provider at 09:00: "any" would now pick the other.
+    book(
+        open_calendar,
+        provider="ana" if int(provider_id) == open_calendar["ana"].pk else "ben",
+    )
+    response = admin_client.post(
+        f"{BOOK}?{page.context['query']}", {"slot": offered} | caller_details()
+    )
+    assert response.status_code == 302
+    booked = Appointment.objects.get(first_name="Tom")
+    assert booked.provider_id == int(provider_id)
