@@ -56,21 +56,25 @@ def patient_acknowledgment(appointment_request: AppointmentRequest) -> EmailMess
 
 
 def clinic_notification(appointment_request: AppointmentRequest) -> EmailMessage:
+    return _front_desk_message(
+        appointment_request,
+        "booking/email/clinic_notification.txt",
+        f"New appointment request {appointment_request.reference}",
+    )
+
+
+def _front_desk_message(record, template: str, subject: str) -> EmailMessage:
+    """ "Something new arrived, here is its page in the back office": no patient
+    details, so the inbox and the mail relay never hold any."""
+    opts = record._meta
     admin_path = reverse(
-        "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
+        f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk]
     )
     body = render_to_string(
-        "booking/email/clinic_notification.txt",
-        {
-            "appointment_request": appointment_request,
-            "admin_url": settings.SITE_URL.rstrip("/") + admin_path,
-        },
+        template,
+        {"record": record, "admin_url": settings.SITE_URL.rstrip("/") + admin_path},
     )
-    return EmailMessage(
-        subject=f"New appointment request {appointment_request.reference}",
-        body=body,
-        to=[settings.CLINIC_INBOX_EMAIL],
-    )
+    return EmailMessage(subject=subject, body=body, to=[settings.CLINIC_INBOX_EMAIL])
 
 
 def appointment_confirmation(appointment: Appointment) -> EmailMessage:
@@ -93,18 +97,10 @@ def appointment_confirmation(appointment: Appointment) -> EmailMessage:
 
 
 def appointment_clinic_notification(appointment: Appointment) -> EmailMessage:
-    admin_path = reverse("admin:booking_appointment_change", args=[appointment.pk])
-    body = render_to_string(
+    return _front_desk_message(
+        appointment,
         "booking/email/appointment_clinic_notification.txt",
-        {
-            "appointment": appointment,
-            "admin_url": settings.SITE_URL.rstrip("/") + admin_path,
-        },
-    )
-    return EmailMessage(
-        subject=f"New appointment {appointment.reference}",
-        body=body,
-        to=[settings.CLINIC_INBOX_EMAIL],
+        f"New appointment {appointment.reference}",
     )
 
 

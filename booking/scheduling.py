@@ -117,11 +117,19 @@ def save_in_calendar(appointment: Appointment, **save_options) -> Appointment:
     raise RuntimeError("Could not store the appointment in 5 attempts.")
 
 
-def _times(treatment: Treatment, starts_at: datetime.datetime):
+def _new_appointment(*, treatment: Treatment, starts_at, **fields) -> Appointment:
+    """An unsaved appointment whose end and blocked time follow its treatment."""
     if timezone.is_naive(starts_at):
         raise ValueError("starts_at must be an aware datetime")
     ends_at = starts_at + datetime.timedelta(minutes=treatment.duration_minutes)
-    return ends_at, ends_at + datetime.timedelta(minutes=treatment.buffer_after_minutes)
+    return Appointment(
+        treatment=treatment,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocked_until=ends_at
+        + datetime.timedelta(minutes=treatment.buffer_after_minutes),
+        **fields,
+    )
 
 
 def appointment_hold(
@@ -136,16 +144,13 @@ def appointment_hold(
 
     Raises SlotTaken if the provider or room is busy then (buffer included).
     """
-    ends_at, blocked_until = _times(treatment, starts_at)
     return save_in_calendar(
-        Appointment(
+        _new_appointment(
             location=location,
             treatment=treatment,
             provider=provider,
             room=room,
             starts_at=starts_at,
-            ends_at=ends_at,
-            blocked_until=blocked_until,
             status=Appointment.Status.HELD,
             hold_expires_at=timezone.now() + HOLD_DURATION,
         )
@@ -195,15 +200,12 @@ def appointment_book(
 ) -> Appointment:
     """Book a time directly (the front desk, for a caller), audited, emails
     queued. Raises SlotTaken if the provider or room is busy then."""
-    ends_at, blocked_until = _times(treatment, starts_at)
-    appointment = Appointment(
+    appointment = _new_appointment(
         location=location,
         treatment=treatment,
         provider=provider,
         room=room,
         starts_at=starts_at,
-        ends_at=ends_at,
-        blocked_until=blocked_until,
         status=Appointment.Status.BOOKED,
         created_by=created_by,
         appointment_request=appointment_request,
