@@ -5,6 +5,9 @@ from django.apps import apps
 CEILING_PAGE = "article detail"
 BENCH_ARTICLE_SLUG = "bench-article-1200-words"
 SEARCH_TERMS = "botox side effects"
+# Bookable online and needing a treatment room (bench/generate.py): the times
+# page and the hold POST both use it, the costliest of the three.
+BOOKING_TIMES_SLUG = "treatment-01"
 
 
 def _model(label: str):
@@ -31,7 +34,8 @@ def get_pages() -> list[tuple[str, str]]:
         ("search", "/articles/search/?" + urlencode({"q": SEARCH_TERMS})),
         ("treatment list", "/treatments/"),
         ("treatment detail", treatment.get_absolute_url()),
-        ("booking form", "/book/"),
+        ("booking form", "/book/request/"),
+        ("booking times", f"/book/{BOOKING_TIMES_SLUG}/"),
         ("healthz", "/healthz"),
     ]
 
@@ -43,6 +47,9 @@ def describe_data() -> str:
         "blog.Category",
         "booking.Treatment",
         "booking.AppointmentRequest",
+        "booking.Provider",
+        "booking.Room",
+        "booking.Appointment",
     ):
         model = _model(label)
         if model is not None:

@@ -2,9 +2,19 @@
 
 Only for the throwaway bench database that bench/run.py creates; never run it
 against development data. Sizes come from the environment (BENCH_ARTICLES,
-BENCH_TREATMENTS, BENCH_REQUESTS) so tests can make small and large sets.
+BENCH_TREATMENTS, BENCH_REQUESTS, BENCH_APPOINTMENTS) so tests can make small
+and large sets.
+
+The calendar: one location (America/New_York, open Mon-Sat 09:00-18:00), three
+rooms, six providers working those hours, three treatments bookable online (one
+needing a treatment room), and BENCH_APPOINTMENTS appointments over the past year
+and the next four weeks. Appointments sit on a 45-minute grid per provider (every
+treatment blocks at most 45 minutes, buffer included) and a room is given only
+while one of its kind is free at that grid time, so the exclusion constraints,
+which check every row, accept them all.
 """
 
+import datetime
 import os
 import random
 import uuid
@@ -22,11 +32,37 @@ from blog import richtext  # noqa: E402
 from blog.demo import articles as demo  # noqa: E402
 from blog.demo.images import hero_jpeg  # noqa: E402
 from blog.models import Article, Category  # noqa: E402
-from booking.models import AppointmentRequest, Treatment  # noqa: E402
+from booking.models import (  # noqa: E402
+    Appointment,
+    AppointmentRequest,
+    Location,
+    OpeningHours,
+    Provider,
+    ProviderSchedule,
+    Room,
+    RoomKind,
+    Treatment,
+)
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "2000"))
 TREATMENTS = int(os.environ.get("BENCH_TREATMENTS", "50"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200000"))
+APPOINTMENTS = int(os.environ.get("BENCH_APPOINTMENTS", "20000"))
+PROVIDERS = 6
+HISTORY_DAYS = 365
+FUTURE_DAYS = 28
+# Share of the grid booked in the coming weeks (the rest fills the history).
+FUTURE_FILL = 0.5
+GRID = timedelta(minutes=45)
+OPENS, CLOSES = datetime.time(9), datetime.time(18)
+ZONE = "America/New_York"
+# (slug, minutes, cleanup minutes, needs a treatment room): treatment-00 stays
+# request-only, so the treatment pages measured before keep their content.
+ONLINE = [
+    ("treatment-01", 30, 10, True),
+    ("treatment-02", 30, 0, False),
+    ("treatment-03", 45, 0, False),
+]
 CATEGORIES = 12
 BENCH_ARTICLE_SLUG = "bench-article-1200-words"
 WORDS = 1200
@@ -192,7 +228,7 @@ def appointment_requests(treatment_list: list[Treatment]) -> None:
                         status,
                         created + timedelta(days=7) if status == "scheduled" else None,
                         "",
-                        "/book/",
+                        "/book/request/",
                         created,
                         created,
                         created,
@@ -202,12 +238,175 @@ def appointment_requests(treatment_list: list[Treatment]) -> None:
                 )
 
 
+def calendar(treatment_list: list[Treatment]) -> None:
+    """The location, rooms, providers and their schedules, online treatments."""
+    # Migration 0008 made the first location from settings.CLINIC.
+    location = Location.objects.filter(is_active=True).order_by("pk").first()
+    if location is None:
+        location = Location.objects.create(
+            name="Bench clinic",
+            street="1 Bench Street",
+            city="Springfield",
+            postal_code="62701",
+        )
+    location.time_zone = ZONE
+    location.save(update_fields=["time_zone"])
+    location.opening_hours.all().delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(location=location, weekday=day, opens=OPENS, closes=CLOSES)
+        for day in range(6)
+    )
+    treatment_room = RoomKind.objects.get_or_create(name="Treatment room")[0]
+    laser_room = RoomKind.objects.get_or_create(name="Laser room")[0]
+    Room.objects.bulk_create(
+        [
+            Room(location=location, name="Treatment room 1", kind=treatment_room),
+            Room(location=location, name="Treatment room 2", kind=treatment_room),
+            Room(location=location, name="Laser room", kind=laser_room),
+        ]
+    )
+    by_slug = {t.slug: t for t in treatment_list}
+    online = []
+    for slug, minutes, cleanup, needs_room in ONLINE:
+        treatment = by_slug[slug]
+        treatment.is_bookable_online = True
+        treatment.duration_minutes = minutes
+        treatment.buffer_after_minutes = cleanup
+        treatment.minimum_notice_minutes = 120
+        treatment.booking_horizon_days = 60
+        treatment.room_kind = treatment_room if needs_room else None
+        treatment.save()
+        online.append(treatment)
+    credentials = [c for c, _label in Provider.Credential.choices]
+    for n in range(PROVIDERS):
+        provider = Provider.objects.create(
+            display_name=f"Bench Provider {n + 1}",
+            credential=credentials[n % len(credentials)],
+            bio="A provider of the benchmark calendar.",
+        )
+        provider.locations.add(location)
+        provider.treatments.add(*online)
+        ProviderSchedule.objects.bulk_create(
+            ProviderSchedule(
+                provider=provider,
+                location=location,
+                weekday=day,
+                starts=OPENS,
+                ends=CLOSES,
+            )
+            for day in range(6)
+        )
+
+
+def appointments() -> int:
+    """COPY APPOINTMENTS rows onto the per-provider grid; return how many."""
+    location = Location.objects.filter(is_active=True).order_by("pk").first()
+    zone = location.zone
+    providers = list(
+        Provider.objects.filter(display_name__startswith="Bench").order_by("pk")
+    )
+    online = list(Treatment.objects.bookable_online().order_by("slug"))
+    room_ids = list(
+        Room.objects.filter(location=location, kind__name="Treatment room").values_list(
+            "pk", flat=True
+        )
+    )
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    day_length = datetime.datetime.combine(today, CLOSES) - datetime.datetime.combine(
+        today, OPENS
+    )
+    per_day = int(day_length / GRID)
+    past, future = [], []
+    for offset in range(-HISTORY_DAYS, FUTURE_DAYS):
+        day = today + timedelta(days=offset)
+        if day.weekday() > 5:
+            continue
+        for k in range(per_day):
+            starts = datetime.datetime.combine(day, OPENS, zone) + k * GRID
+            for provider in providers:
+                cell = (starts, provider.pk)
+                # Today's and later times stay in the future part, so none of
+                # them is in the past yet still "booked".
+                (future if starts > now else past).append(cell)
+    chosen = [cell for cell in future if rng.random() < FUTURE_FILL]
+    chosen += rng.sample(past, min(len(past), max(0, APPOINTMENTS - len(chosen))))
+    chosen.sort()
+    rooms_taken: dict[datetime.datetime, int] = {}
+    table = Appointment._meta.db_table
+    columns = [
+        "reference", "location_id", "treatment_id", "provider_id", "room_id",
+        "starts_at", "ends_at", "blocked_until", "status", "hold_expires_at",
+        "first_name", "last_name", "email", "phone", "patient_type",
+        "contact_method", "message", "consent", "created_by_id",
+        "appointment_request_id", "cancellation_reason",
+        "confirmation_email_claimed_at", "confirmation_email_sent_at",
+        "clinic_email_claimed_at", "clinic_email_sent_at", "created_at",
+        "updated_at",
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for n, (starts, provider_id) in enumerate(chosen):
+                treatment = online[n % len(online)]
+                room_id = None
+                if treatment.room_kind_id is not None:
+                    used = rooms_taken.get(starts, 0)
+                    if used < len(room_ids):
+                        room_id = room_ids[used]
+                        rooms_taken[starts] = used + 1
+                    else:  # every treatment room is taken then
+                        treatment = online[(n + 1) % len(online)]
+                ends = starts + timedelta(minutes=treatment.duration_minutes)
+                blocked = ends + timedelta(minutes=treatment.buffer_after_minutes)
+                if starts > now:
+                    status = "cancelled" if n % 25 == 0 else "booked"
+                else:
+                    status = ("completed",) * 10 + ("cancelled", "no_show")
+                    status = status[n % len(status)]
+                created = starts - timedelta(days=1 + n % 20)
+                copy.write_row(
+                    (
+                        "MA-" + reference(n)[3:],
+                        location.pk,
+                        treatment.pk,
+                        provider_id,
+                        room_id,
+                        starts,
+                        ends,
+                        blocked,
+                        status,
+                        None,
+                        f"Patient{n}",
+                        "Example",
+                        f"appointment{n}@example.com",
+                        "+12175440142",
+                        "new" if n % 3 else "returning",
+                        ("call", "text", "email")[n % 3],
+                        "",
+                        True,
+                        None,
+                        None,
+                        "Rescheduled by the patient" if status == "cancelled" else "",
+                        created,
+                        created,
+                        created,
+                        created,
+                        created,
+                        created,
+                    )
+                )
+    return len(chosen)
+
+
 @transaction.atomic
 def main() -> None:
     assert connection.settings_dict["NAME"] != "medspa", "refusing the dev database"
     treatment_list = treatments()
     articles(treatment_list)
     appointment_requests(treatment_list)
+    calendar(treatment_list)
+    appointments()
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
--- Booking POSTs: each request is a distinct, valid submission prepared by
--- bench/run.py (fresh form token, CSRF token, client address per line of the
--- bodies file). Acknowledged submissions (302 to the confirmation) are recorded
--- by their session cookie, which bench/verify_posts.py follows to the stored row.
--- Args: bodies file, thread count. Writes acked.txt in the working directory.
+-- Form POSTs: each request is a distinct, valid submission prepared by
+-- bench/run.py (for the request form: a fresh form token; for a hold: a distinct
+-- free start; a CSRF token and a client address per line of the bodies file).
+-- Acknowledged submissions (302) are recorded by their session cookie, which
+-- bench/verify_posts.py follows to the stored row.
+-- Args: bodies file, thread count, path posted to, file for the acknowledged
+-- sessions (in the working directory).
 local threads = {}
 local counter = 0
 
@@ -21,10 +23,13 @@ exhausted = 0
 
 function init(args)
   local bodies, thread_count = args[1], tonumber(args[2])
+  local path = args[3]
+  -- A global, so done() (in wrk's main state) can read it from a thread.
+  acked_file = args[4]
   local headers_base = {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Origin"] = "https://" .. wrk.host .. ":" .. wrk.port,
-    ["Referer"] = "https://" .. wrk.host .. ":" .. wrk.port .. "/book/",
+    ["Referer"] = "https://" .. wrk.host .. ":" .. wrk.port .. path,
   }
   local n = 0
   for line in io.lines(bodies) do
@@ -39,7 +44,7 @@ function init(args)
       for k, v in pairs(headers_base) do headers[k] = v end
       headers["Cookie"] = cookie
       headers["X-Forwarded-For"] = forwarded
-      table.insert(requests, wrk.format("POST", "/book/", headers, body))
+      table.insert(requests, wrk.format("POST", path, headers, body))
     end
   end
   filler = wrk.format("GET", "/healthz")
@@ -71,7 +76,7 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests_stats)
-  local out = io.open("acked.txt", "w")
+  local out = io.open(threads[1]:get("acked_file"), "w")
   local merged = {}
   local was_exhausted = 0
   for _, thread in ipairs(threads) do

@@ -8,12 +8,14 @@
    size served by the same gunicorn and WhiteNoise.
 4. gunicorn with medspa/gunicorn.conf.py, DJANGO_DEBUG=0, then wrk per page with 32
    connections for BENCH_SECONDS each; the ceiling is measured first and last.
+   Then the two POSTs: the request form (/book/request/) and online booking's
+   hold (/book/<treatment>/ with a distinct free start per request).
 5. The table is printed and written to bench/results.md.
 
 wrk talks plain HTTP to 127.0.0.1 and sends `X-Forwarded-Proto: https`, exactly what
 the TLS-terminating proxy in front of production sends. So SECURE_SSL_REDIRECT stays
 on and the requests take production's path: HSTS, secure cookies, and CSRF's
-Referer/Origin check on the booking POST.
+Referer/Origin check on the booking POSTs.
 """
 
 import datetime
@@ -56,6 +58,8 @@ TARGET_P99_MS = 50
 TARGET_QUERIES = 4
 TARGET_POST_P99_MS = 500
 TARGET_WEIGHT_KB = 21
+TARGET_TIMES_RATIO = 0.2
+TARGET_AVAILABILITY_QUERIES = 5
 
 
 def say(text: str) -> None:
@@ -209,17 +213,19 @@ def load(base: str, path: str, **kwargs) -> dict:
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
-def fetch_form(port: int, cookie: str) -> tuple[dict[str, str], str]:
+def fetch_form(
+    port: int, cookie: str, path: str = "/book/request/"
+) -> tuple[dict[str, str], str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"X-Forwarded-Proto": "https"}
     if cookie:
         headers["Cookie"] = cookie
-    connection.request("GET", "/book/", headers=headers)
+    connection.request("GET", path, headers=headers)
     response = connection.getresponse()
     html = response.read().decode()
     connection.close()
     if response.status != 200:
-        sys.exit(f"GET /book/ answered {response.status}")
+        sys.exit(f"GET {path} answered {response.status}")
     if not cookie:
         jar = http.cookies.SimpleCookie()
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -233,9 +239,10 @@ def prepare_posts(port: int, choices: dict, form_tokens: list[list[str]]) -> Non
 
     A form's token (a UUID signed together with its render time) is signed with
     the site's secret key; bench/measure.py, which shares the bench server's
-    key, minted them exactly as GET /book/ does. So each submission costs the
-    server one POST, not GET+POST (GET /book/ has its own row). One real GET
-    supplies the CSRF cookie and token, as for a patient's browser.
+    key, minted them exactly as GET /book/request/ does. So each submission
+    costs the server one POST, not GET+POST (GET /book/request/ has its own
+    row). One real GET supplies the CSRF cookie and token, as for a patient's
+    browser.
     """
     hidden, cookie = fetch_form(port, "")
     lines, tokens = [], []
@@ -293,11 +300,73 @@ def post_row(post: dict, env: dict[str, str]) -> dict:
     post["rps"] = acked / (post["duration_us"] / 1e6)
     return {
         "name": "booking POST",
-        "path": "/book/",
+        "path": "/book/request/",
         "status": 302,
         "load": post,
         "note": note,
         "stored_ok": ok,
+    }
+
+
+def prepare_holds(port: int, slug: str, starts: list[str]) -> str:
+    """Write one hold per line of holds.txt: a distinct free start (listed by
+    bench/measure.py), each from its own client address, since holds are
+    rate-limited per client. One real GET of the times page supplies the CSRF
+    cookie and token; each POST then holds without a GET first (the GET has
+    its own row, "booking times")."""
+    path = f"/book/{slug}/"
+    hidden, cookie = fetch_form(port, "", path)
+    token = {"csrfmiddlewaretoken": hidden["csrfmiddlewaretoken"]}
+    lines = [
+        f"{cookie}\t2001:db8:1::{n + 1:x}\t{urlencode(token | {'start': start})}"
+        for n, start in enumerate(starts)
+    ]
+    (WORK / "holds.txt").write_text("\n".join(lines) + "\n")
+    (WORK / "hold_starts.txt").write_text("\n".join(starts) + "\n")
+    return path
+
+
+def hold_row(path: str, hold: dict, env: dict[str, str]) -> dict:
+    verified = json.loads(
+        run(
+            PY,
+            "bench/verify_posts.py",
+            str(WORK),
+            "holds",
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+    )
+    statuses = hold["statuses"]
+    acked = statuses.get("302", 0)
+    # 302: held; 409: the time was taken meanwhile (the page with alternatives).
+    unexpected = {k: v for k, v in statuses.items() if k not in ("302", "409")}
+    ok = (
+        not unexpected
+        and hold["errors"] == statuses.get("409", 0)
+        and acked == verified["acked"] == verified["acked_and_stored"]
+        and verified["provider_overlaps"] == verified["room_overlaps"] == 0
+    )
+    counts = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+    note = (
+        f"{'YES' if ok else 'NO'}: {acked} held (302), "
+        f"{verified['acked_and_stored']} of them found held at a start sent, "
+        f"{statuses.get('409', 0)} taken (409), other responses "
+        f"{unexpected or 'none'}; overlapping active appointments in the calendar: "
+        f"{verified['provider_overlaps']} by provider, "
+        f"{verified['room_overlaps']} by room"
+        + ("; ran out of prepared starts" if hold["exhausted"] else "")
+    )
+    return {
+        "name": "booking hold POST",
+        "path": path,
+        "status": 302,
+        "load": hold,
+        "note": note,
+        "stored_ok": ok,
+        # 409 is an answer here, not an error: the cell shows every status.
+        "errors_cell": counts or "none",
     }
 
 
@@ -333,13 +402,16 @@ def table(rows: list[dict], ceiling_rps: float) -> str:
                 q="–" if queries is None else queries,
                 html=kb(row.get("html_bytes")),
                 gz=kb(row.get("gzip_bytes")),
-                err=load_["errors"] if load_ else row.get("note", "–"),
+                err=row.get("errors_cell")
+                or (load_["errors"] if load_ else row.get("note", "–")),
             )
         )
     return "\n".join(lines)
 
 
-def verdicts(rows: list[dict], ceiling_rps: float, weight: dict) -> list[str]:
+def verdicts(
+    rows: list[dict], ceiling_rps: float, weight: dict, availability: dict | None
+) -> list[str]:
     by_name = {row["name"]: row for row in rows}
     total = weight["total"] / 1024
     out = [
@@ -374,6 +446,32 @@ def verdicts(rows: list[dict], ceiling_rps: float, weight: dict) -> list[str]:
             f"{'MET' if p99 < TARGET_POST_P99_MS else 'MISSED'}"
         )
         out.append(f"- booking POST, every acknowledged request stored: {post['note']}")
+    if availability:
+        week = availability["week"]["queries"]
+        horizon = availability["horizon"]["queries"]
+        met = week <= TARGET_AVAILABILITY_QUERIES
+        out.append(
+            f"- availability for 7 days ≤ {TARGET_AVAILABILITY_QUERIES} SQL queries "
+            f"(booking.scheduling.available_slots): {week} "
+            f"({horizon} for the whole {availability['horizon_days']}-day horizon, "
+            f"{availability['horizon']['slots']} free starts) "
+            f"{'MET' if met else 'MISSED'}"
+        )
+    times = by_name.get("booking times")
+    if times and times.get("load"):
+        ratio = times["load"]["rps"] / ceiling_rps
+        out.append(
+            f"- booking times ≥ {TARGET_TIMES_RATIO}× ceiling: {ratio:.2f}× "
+            f"{'MET' if ratio >= TARGET_TIMES_RATIO else 'MISSED'}"
+        )
+    hold = by_name.get("booking hold POST")
+    if hold and hold.get("load"):
+        out.append(
+            f"- booking hold POST p99 (reported, no target): "
+            f"{hold['load']['p99_us'] / 1000:.1f} ms over "
+            f"{hold['load']['requests']} POSTs"
+        )
+        out.append(f"- booking hold POST, every 302 a stored hold: {hold['note']}")
     return out
 
 
@@ -479,15 +577,31 @@ def main() -> None:
             row["load"] = load(base, row["path"])
         if not ONLY or "booking POST" in ONLY:
             prepare_posts(port, measured["booking"], measured["form_tokens"])
-            log("booking POST /book/")
+            log("booking POST /book/request/")
             post = wrk(
-                base + "/book/",
+                base + "/book/request/",
                 seconds=SECONDS,
                 script="post.lua",
-                args=[str(WORK / "bodies.txt"), str(WRK_THREADS)],
+                args=[
+                    str(WORK / "bodies.txt"),
+                    str(WRK_THREADS),
+                    "/book/request/",
+                    "acked.txt",
+                ],
             )
             post_queries = measured["post"]["queries"]
             rows.append(post_row(post, env) | {"queries": post_queries})
+        if not ONLY or "booking hold POST" in ONLY:
+            hold = measured["hold"]
+            path = prepare_holds(port, hold["slug"], hold["starts"])
+            log(f"booking hold POST {path} ({len(hold['starts'])} distinct starts)")
+            held = wrk(
+                base + path,
+                seconds=SECONDS,
+                script="post.lua",
+                args=[str(WORK / "holds.txt"), str(WRK_THREADS), path, "held.txt"],
+            )
+            rows.append(hold_row(path, held, env) | {"queries": hold["queries"]})
         log("ceiling again")
         ceilings.append(load(base, ceiling_path))
     finally:
@@ -528,7 +642,12 @@ def main() -> None:
             "",
             table([ceiling_row, *rows], ceiling_rps),
             "",
-            *verdicts(rows, ceiling_rps, measured["article_weight"]),
+            *verdicts(
+                rows,
+                ceiling_rps,
+                measured["article_weight"],
+                measured["availability"],
+            ),
             "",
             f"Whole run: {time.monotonic() - started:.0f} s.",
         ]

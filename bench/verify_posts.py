@@ -3,6 +3,11 @@
 Each acknowledgement (302 to the confirmation page) set a session cookie; the
 session names the stored request, which must exist and carry one of the form
 tokens the bench sent. Prints JSON for bench/run.py.
+
+With "holds" as the second argument, the same for the hold POSTs: each 302's
+session names a held appointment, which must exist at one of the starts the
+bench sent; and, by SQL over the whole calendar, no two active appointments
+(holds included) overlap for any provider or room.
 """
 
 import json
@@ -15,13 +20,60 @@ from _django import setup
 setup()
 
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 
-from booking.models import AppointmentRequest  # noqa: E402
-from booking.views import SESSION_KEY  # noqa: E402
+from booking.models import Appointment, AppointmentRequest  # noqa: E402
+from booking.models.calendar import ACTIVE_STATUSES  # noqa: E402
+from booking.views import HOLD_KEY, SESSION_KEY  # noqa: E402
+
+OVERLAPS = """
+SELECT count(*) FROM (
+    SELECT starts_at, max(blocked_until) OVER (
+        PARTITION BY {column} ORDER BY starts_at, id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ) AS earlier_until
+    FROM {table}
+    WHERE status = ANY(%s) AND {column} IS NOT NULL
+) AS t
+WHERE starts_at < earlier_until
+"""
+
+
+def overlaps(column: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            OVERLAPS.format(column=column, table=Appointment._meta.db_table),
+            [[str(status) for status in ACTIVE_STATUSES]],
+        )
+        return cursor.fetchone()[0]
+
+
+def verify_holds(work: Path) -> dict:
+    sent = set((work / "hold_starts.txt").read_text().split())
+    sessions = (work / "held.txt").read_text().split()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    hold_ids = [store(session_key=key).get(HOLD_KEY) for key in sessions]
+    found = Appointment.objects.filter(
+        pk__in=[pk for pk in hold_ids if pk is not None],
+        status=Appointment.Status.HELD,
+    ).values_list("pk", "starts_at")
+    stored = {pk for pk, starts_at in found if starts_at.isoformat() in sent}
+    missing = sum(1 for pk in hold_ids if pk not in stored)
+    return {
+        "acked": len(sessions),
+        "acked_and_stored": len(sessions) - missing,
+        "lost": missing,
+        "distinct_rows_acked": len(stored),
+        "provider_overlaps": overlaps("provider_id"),
+        "room_overlaps": overlaps("room_id"),
+    }
 
 
 def main() -> None:
     work = Path(sys.argv[1])
+    if sys.argv[2:] == ["holds"]:
+        sys.stdout.write(json.dumps(verify_holds(work)))
+        return
     sent = set((work / "tokens.txt").read_text().split())
     sessions = (work / "acked.txt").read_text().split()
     store = import_module(settings.SESSION_ENGINE).SessionStore
