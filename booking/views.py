@@ -185,15 +185,43 @@ def _calendar_for(treatment, provider_id: str):
     return location, provider
 
 
-def _all_slots(location, treatment, provider):
+def _all_slots(location, treatment, provider, first=None, last=None):
+    """Free times from `first` to `last` (local days), by default the horizon."""
     today = timezone.localdate(timezone=location.zone)
+    horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
     return available_slots(
         location=location,
         treatment=treatment,
-        first_day=today,
-        last_day=today + datetime.timedelta(days=treatment.booking_horizon_days),
+        first_day=max(first or today, today),
+        last_day=min(last or horizon, horizon),
         provider=provider,
     )
+
+
+def _slot_buttons(slots, zone) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(local day, [(value, label), ...]) per day, labels formatted once here
+    rather than per button in the template. On a day the clock changes, each
+    label carries its zone, so 1:30 AM EDT and 1:30 AM EST differ."""
+    days: dict[datetime.date, list] = {}
+    for slot in slots:
+        local = slot.starts_at.astimezone(zone)
+        days.setdefault(local.date(), []).append((slot.starts_at, local))
+    buttons = []
+    for day, times in days.items():
+        mixed = len({local.utcoffset() for _start, local in times}) > 1
+        buttons.append(
+            (
+                day,
+                [
+                    (
+                        start.isoformat(),
+                        local.strftime("%-I:%M %p") + (f" {local:%Z}" if mixed else ""),
+                    )
+                    for start, local in times
+                ],
+            )
+        )
+    return buttons
 
 
 @never_cache
@@ -209,10 +237,15 @@ def availability(request, slug):
     # The article that brought the patient, carried along to the appointment.
     article = source.get(ARTICLE_PARAM, "")[:MAX_SLUG_LENGTH]
     location, provider = _calendar_for(treatment, source.get("provider", ""))
-    slots = _all_slots(location, treatment, provider)
+    zone = location.zone
+    today = timezone.localdate(timezone=zone)
     taken_at = None
+    alternatives = []
     if request.method == "POST":
         moment = _parse_moment(request.POST.get("start", ""))
+        # Only the chosen day's times matter for holding one.
+        day = moment.astimezone(zone).date() if moment else today
+        slots = _all_slots(location, treatment, provider, day, day)
         try:
             hold = _hold(request, location, treatment, provider, slots, moment)
         except RateLimited:
@@ -220,23 +253,28 @@ def availability(request, slug):
                 request, "booking/appointmentrequest_refused.html", status=429
             )
         except SlotTaken:
-            taken_at = moment
-            slots = _all_slots(location, treatment, provider)
+            taken_at = moment or timezone.now()
+            alternatives = _nearest(
+                _all_slots(
+                    location,
+                    treatment,
+                    provider,
+                    day - datetime.timedelta(days=3),
+                    day + datetime.timedelta(days=3),
+                ),
+                taken_at,
+            )
         else:
             _remember_hold(request, hold)
             request.session[ARTICLE_KEY] = article
             return redirect("booking:details", slug=treatment.slug)
-    zone = location.zone
-    today = timezone.localdate(timezone=zone)
     horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
     first = _week_start(request.GET.get("week", ""), today, horizon)
     last = first + datetime.timedelta(days=6)
-    week = {}
-    for slot in slots:
-        day = _local(slot, zone).date()
-        if first <= day <= last:
-            week.setdefault(day, []).append(slot)
-    later = [slot for slot in slots if _local(slot, zone).date() > last]
+    week = _all_slots(location, treatment, provider, first, last)
+    # Only an empty week needs the next free day, so only then look further.
+    later = [] if week else _all_slots(location, treatment, provider, last, None)
+    later = [slot for slot in later if _local(slot, zone).date() > last]
     return render(
         request,
         "booking/availability.html",
@@ -248,16 +286,7 @@ def availability(request, slug):
             "providers": location.providers.filter(
                 is_active=True, treatments=treatment
             ).order_by("display_name"),
-            # (day, its times, whether the clock changes that day: then each
-            # time shows its zone, so 1:30 AM EDT and 1:30 AM EST differ).
-            "days": [
-                (
-                    day,
-                    day_slots,
-                    len({_local(s, zone).utcoffset() for s in day_slots}) > 1,
-                )
-                for day, day_slots in sorted(week.items())
-            ],
+            "days": _slot_buttons(week, zone),
             "week_start": first,
             "previous_week": first - datetime.timedelta(days=7)
             if first > today
@@ -265,7 +294,7 @@ def availability(request, slug):
             "next_week": last + datetime.timedelta(days=1),
             "next_available": _local(later[0], zone).date() if later else None,
             "taken_at": taken_at,
-            "alternatives": _nearest(slots, taken_at) if taken_at else [],
+            "alternatives": alternatives,
             "article": article,
             "request_url": request_form_url(treatment=treatment, article_slug=article),
         },
