@@ -9,7 +9,13 @@ there, and is reported as SlotTaken, whoever got there first.
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, models, transaction
+from django.db import (
+    IntegrityError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +84,27 @@ def check_room(treatment: Treatment, room: Room | None) -> None:
         )
 
 
+def _lock_calendar(provider_id: int, room_id: int | None) -> None:
+    """Take the provider's (and room's) lock until the transaction ends, always
+    in the same order.
+
+    Without it, two writes that clash on the provider one way and on the room
+    the other wait for each other inside the exclusion constraints, and
+    PostgreSQL cancels one as a deadlock. Waiting here instead, in one global
+    order, a write only starts once every clashing one has committed, and the
+    constraint then answers at once.
+    """
+    keys = sorted(
+        [f"calendar.provider:{provider_id}"]
+        + ([f"calendar.room:{room_id}"] if room_id is not None else [])
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key]
+            )
+
+
 def save_in_calendar(appointment: Appointment, **save_options) -> Appointment:
     """Insert (no options) or update (update_fields=...) an appointment's place
     in the calendar; the one way every write reaches the exclusion constraints.
@@ -91,6 +118,7 @@ def save_in_calendar(appointment: Appointment, **save_options) -> Appointment:
             appointment.reference = generate_reference()
         try:
             with transaction.atomic():
+                _lock_calendar(appointment.provider_id, appointment.room_id)
                 release_lapsed_holds(
                     provider=appointment.provider,
                     room=appointment.room,
