@@ -397,3 +397,15 @@ def bookings_that_day(*, location: Location, day: datetime.date) -> dict[int, in
         .annotate(count=models.Count("pk"))
         .order_by()
     )
+
+
+def calendar_version(location_id: int) -> tuple:
+    """What changes whenever a time at the location is taken or freed: the
+    number of its current and future appointments (a new one, a released hold)
+    and their newest change (a cancellation, a move). One indexed query."""
+    recent = timezone.now() - datetime.timedelta(days=1)
+    return tuple(
+        Appointment.objects.filter(location_id=location_id, starts_at__gte=recent)
+        .aggregate(count=models.Count("pk"), changed=models.Max("updated_at"))
+        .values()
+    )

@@ -1,7 +1,12 @@
 import datetime
+import functools
+import hashlib
+import re
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -11,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import CreateView, DetailView, ListView, TemplateView
 
-from booking import ratelimit
+from booking import ratelimit, scheduling
 from booking.availability import choose_provider
 from booking.emails import calendar_file
 from booking.forms import (
@@ -224,8 +229,67 @@ def _slot_buttons(slots, zone) -> list[tuple[str, list[tuple[str, str]]]]:
     return buttons
 
 
+TIMES_CACHE_ALIAS = "fragments"
+# A cached times page lives at most until the minute changes: minimum notice
+# moves with the clock, and a lapsed hold frees its time without any write.
+TIMES_CACHE_SECONDS = 60
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def cached_times_page(view):
+    """Serve GET /book/<treatment>/ from a per-process cache while nothing in
+    the location's calendar changed (scheduling.calendar_version: one query).
+
+    A booking, a released hold, a cancellation or a move changes the version,
+    so a taken time is never served as free; the key also holds the minute.
+    The page's CSRF token is per visitor: it is cut out when storing and the
+    visitor's own put back when serving. Visitors with a session or a message
+    waiting get a fresh page, as for articles (blog.cache).
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, slug):
+        personal = request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, "messages"}
+        if request.method != "GET" or personal:
+            return view(request, slug)
+        params = (
+            request.GET.get(name, "")[:MAX_SLUG_LENGTH]
+            for name in ("provider", "week", ARTICLE_PARAM)
+        )
+        minute = int(timezone.now().timestamp() // 60)
+        key = (
+            "times:"
+            + hashlib.sha256(
+                "|".join([request.get_host(), slug, *params, str(minute)]).encode()
+            ).hexdigest()
+        )
+        cache = caches[TIMES_CACHE_ALIAS]
+        cached = cache.get(key)
+        if cached is not None:
+            location_id, version, html = cached
+            if scheduling.calendar_version(location_id) == version:
+                return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+        response = view(request, slug)
+        location = getattr(response, "times_location", None)
+        if response.status_code == 200 and location is not None:
+            html = CSRF_INPUT.sub(
+                f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"',
+                response.content.decode(),
+            )
+            cache.set(
+                key,
+                (location.pk, response.times_version, html),
+                TIMES_CACHE_SECONDS,
+            )
+        return response
+
+    return wrapper
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@cached_times_page
 def availability(request, slug):
     """A week of free times for one treatment; choosing one holds it."""
     treatment = Treatment.objects.active().filter(slug=slug).first()
@@ -268,6 +332,7 @@ def availability(request, slug):
             _remember_hold(request, hold)
             request.session[ARTICLE_KEY] = article
             return redirect("booking:details", slug=treatment.slug)
+    version = scheduling.calendar_version(location.pk)
     horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
     first = _week_start(request.GET.get("week", ""), today, horizon)
     last = first + datetime.timedelta(days=6)
@@ -275,7 +340,7 @@ def availability(request, slug):
     # Only an empty week needs the next free day, so only then look further.
     later = [] if week else _all_slots(location, treatment, provider, last, None)
     later = [slot for slot in later if _local(slot, zone).date() > last]
-    return render(
+    response = render(
         request,
         "booking/availability.html",
         {
@@ -300,6 +365,10 @@ def availability(request, slug):
         },
         status=409 if taken_at else 200,
     )
+    # For cached_times_page: the version read before the times were computed,
+    # so a change made meanwhile makes the stored page stale, never wrong.
+    response.times_location, response.times_version = location, version
+    return response
 
 
 def _parse_moment(value: str) -> datetime.datetime | None:

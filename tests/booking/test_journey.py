@@ -362,3 +362,45 @@ def test_any_provider_tries_every_free_room_before_saying_taken(client, clinic):
     assert hold(client).status_code == 302
     mine = Appointment.objects.exclude(provider=first).get()
     assert (mine.provider, mine.room) == (second, rooms[1])
+
+
+# --- the times page cache ----------------------------------------------------------
+
+
+def test_a_cached_times_page_costs_one_query_and_carries_the_visitors_token(
+    clinic, django_assert_num_queries
+):
+    from django.test import Client as BrowserClient
+
+    Client().get("/book/botox/")  # fills the cache
+    visitor = BrowserClient(enforce_csrf_checks=True)
+    with django_assert_num_queries(1):  # has the calendar changed?
+        page = visitor.get("/book/botox/")
+    html = page.content.decode()
+    assert "no-store" in page.headers["Cache-Control"]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    assert "\x00" not in html
+    # The token works for this visitor: the hold goes through CSRF checks.
+    response = visitor.post(
+        "/book/botox/", {"start": MONDAY_NINE.isoformat(), "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+
+
+def test_a_booked_time_disappears_from_the_cached_page_at_once(client, clinic):
+    nine = f'value="{MONDAY_NINE.isoformat()}"'
+    Provider.objects.exclude(pk=clinic["providers"][0].pk).update(is_active=False)
+    assert nine in Client().get("/book/botox/").content.decode()
+    hold(Client())  # someone takes 09:00
+    assert nine not in Client().get("/book/botox/").content.decode()
+
+
+def test_the_cached_page_follows_the_clock(clinic):
+    """Minimum notice moves with time: a page cached a minute ago is not reused."""
+    Provider.objects.exclude(pk=clinic["providers"][0].pk).update(is_active=False)
+    clinic["treatment"].minimum_notice_minutes = 0
+    clinic["treatment"].save()
+    nine = f'value="{MONDAY_NINE.isoformat()}"'
+    assert nine in Client().get("/book/botox/").content.decode()
+    with time_machine.travel(MONDAY_NINE + datetime.timedelta(minutes=1), tick=False):
+        assert nine not in Client().get("/book/botox/").content.decode()
