@@ -468,7 +468,13 @@ class Appointment(Lifecycle):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         indexes = [
-            models.Index(fields=["location", "starts_at"], name="appointment_day_idx")
+            # updated_at included: scheduling.calendar_version, read on every
+            # cached times page, is then answered from the index alone.
+            models.Index(
+                fields=["location", "starts_at"],
+                include=["updated_at"],
+                name="appointment_day_idx",
+            )
         ]
         constraints = [
             models.CheckConstraint(
