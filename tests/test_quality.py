@@ -746,3 +746,38 @@ def test_a_patient_books_online_on_a_phone_and_every_step_is_accessible(
     expect(page.locator(".booking-appt-patient")).to_have_text("Zoë O'Brien")
     assert_accessible(page, violations)
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_front_desk_calendar_pages_are_accessible(live_server, page):
+    """The admin pages scheduling added: booking a caller and moving a time."""
+    build_site(1)
+    location = Location.objects.get(name="Probe clinic")
+    treatment = Treatment.objects.get(slug="probe-online")
+    day = timezone.localdate() + timedelta(days=7)
+    appointment = appointment_book(
+        location=location,
+        treatment=treatment,
+        provider=location.providers.get(),
+        room=None,
+        starts_at=datetime.datetime.combine(day, time(12), location.zone),
+        created_by=None,
+        **PROBE_PATIENT | {"first_name": "Axe"},
+    )
+    UserFactory(username="manager", is_superuser=True, password="a long passphrase 1")
+    violations = watch_csp(page)
+    page.goto(live_server.url + "/admin/login/")
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill("a long passphrase 1")
+    page.get_by_role("button", name="Log in").click()
+    query = f"?location={location.pk}&treatment={treatment.pk}&date={day.isoformat()}"
+    for path, text in (
+        ("/admin/booking/appointment/add/" + query, "Book a phone caller"),
+        (f"/admin/booking/appointment/{appointment.pk}/change/", appointment.reference),
+        (f"/admin/booking/appointment/{appointment.pk}/move/", "Move"),
+    ):
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        expect(page.locator("#content")).to_contain_text(text)
+        assert_accessible(page, violations)
