@@ -261,7 +261,9 @@ def cached_times_page(view):
         key = (
             "times:"
             + hashlib.sha256(
-                "|".join([request.get_host(), slug, *params, str(minute)]).encode()
+                "|".join(
+                    [request.scheme, request.get_host(), slug, *params, str(minute)]
+                ).encode()
             ).hexdigest()
         )
         cache = caches[TIMES_CACHE_ALIAS]
