@@ -24,6 +24,7 @@ from booking import audit, availability
 from booking.models import (
     Appointment,
     AuditEntry,
+    CalendarVersion,
     Location,
     Provider,
     ProviderSchedule,
@@ -399,19 +400,11 @@ def bookings_that_day(*, location: Location, day: datetime.date) -> dict[int, in
     )
 
 
-def calendar_version(location_id: int) -> tuple:
-    """What changes whenever a time at the location is taken or freed: the
-    number of its current and future appointments (a new one, a released hold)
-    and their newest change (a cancellation, a move).
-
-    Plain SQL answered from appointment_day_idx alone: it runs on every cached
-    times page, where compiling the ORM query would cost more than running it.
-    """
-    table = Appointment._meta.db_table
+def calendar_version() -> int:
+    """The number PostgreSQL raises with every change that can free or take a
+    time (see CalendarVersion and migration 0013): one primary-key read."""
+    table = CalendarVersion._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*), max(updated_at) FROM {table} "
-            "WHERE location_id = %s AND starts_at >= %s",
-            [location_id, timezone.now() - datetime.timedelta(days=1)],
-        )
-        return cursor.fetchone()
+        cursor.execute(f"SELECT value FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0

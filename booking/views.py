@@ -134,6 +134,7 @@ HOLD_START_KEY = "booking_hold_starts_at"
 ARTICLE_KEY = "booking_source_article"
 BOOKED_KEY = "booking_appointment_id"
 ALTERNATIVES = 6
+MAX_BOOKING_AHEAD = datetime.timedelta(days=366)
 
 
 @require_safe
@@ -183,7 +184,7 @@ def _calendar_for(treatment, provider_id: str):
     if location is None:
         raise Http404
     provider = None
-    if provider_id.isdigit():
+    if provider_id.isascii() and provider_id.isdecimal():
         provider = location.providers.filter(
             pk=provider_id, is_active=True, treatments=treatment
         ).first()
@@ -229,7 +230,9 @@ def _slot_buttons(slots, zone) -> list[tuple[str, list[tuple[str, str]]]]:
     return buttons
 
 
-TIMES_CACHE_ALIAS = "fragments"
+# Its own per-process cache: patient-chosen ?article= values cannot crowd out
+# the article pages and the clinic's details.
+TIMES_CACHE_ALIAS = "times"
 # A cached times page lives at most until the minute changes: minimum notice
 # moves with the clock, and a lapsed hold frees its time without any write.
 TIMES_CACHE_SECONDS = 60
@@ -238,11 +241,14 @@ CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
 def cached_times_page(view):
-    """Serve GET /book/<treatment>/ from a per-process cache while nothing in
-    the location's calendar changed (scheduling.calendar_version: one query).
+    """Serve GET /book/<treatment>/ from a per-process cache while nothing that
+    decides free times changed (scheduling.calendar_version: one query).
 
-    A booking, a released hold, a cancellation or a move changes the version,
-    so a taken time is never served as free; the key also holds the minute.
+    Database triggers raise the version with every booking, released hold,
+    cancellation, move and every edit of schedules, time off, hours, closures,
+    rooms, providers or treatments, inside the writing transaction, so a taken
+    time is never served as free. The key also holds the minute: minimum notice
+    moves with the clock, and a lapsed hold frees its time without any write.
     The page's CSRF token is per visitor: it is cut out when storing and the
     visitor's own put back when serving. Visitors with a session or a message
     waiting get a fresh page, as for articles (blog.cache).
@@ -253,37 +259,27 @@ def cached_times_page(view):
         personal = request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, "messages"}
         if request.method != "GET" or personal:
             return view(request, slug)
-        params = (
+        params = tuple(
             request.GET.get(name, "")[:MAX_SLUG_LENGTH]
             for name in ("provider", "week", ARTICLE_PARAM)
         )
         minute = int(timezone.now().timestamp() // 60)
-        key = (
-            "times:"
-            + hashlib.sha256(
-                "|".join(
-                    [request.scheme, request.get_host(), slug, *params, str(minute)]
-                ).encode()
-            ).hexdigest()
-        )
+        parts = (request.scheme, request.get_host(), slug, *params, minute)
+        key = "times:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         cache = caches[TIMES_CACHE_ALIAS]
         cached = cache.get(key)
         if cached is not None:
-            location_id, version, html = cached
-            if scheduling.calendar_version(location_id) == version:
+            version, html = cached
+            if scheduling.calendar_version() == version:
                 return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
         response = view(request, slug)
-        location = getattr(response, "times_location", None)
-        if response.status_code == 200 and location is not None:
+        version = getattr(response, "times_version", None)
+        if response.status_code == 200 and version is not None:
             html = CSRF_INPUT.sub(
                 f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"',
                 response.content.decode(),
             )
-            cache.set(
-                key,
-                (location.pk, response.times_version, html),
-                TIMES_CACHE_SECONDS,
-            )
+            cache.set(key, (version, html), TIMES_CACHE_SECONDS)
         return response
 
     return wrapper
@@ -334,7 +330,7 @@ def availability(request, slug):
             _remember_hold(request, hold)
             request.session[ARTICLE_KEY] = article
             return redirect("booking:details", slug=treatment.slug)
-    version = scheduling.calendar_version(location.pk)
+    version = scheduling.calendar_version()
     horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
     first = _week_start(request.GET.get("week", ""), today, horizon)
     last = first + datetime.timedelta(days=6)
@@ -369,16 +365,23 @@ def availability(request, slug):
     )
     # For cached_times_page: the version read before the times were computed,
     # so a change made meanwhile makes the stored page stale, never wrong.
-    response.times_location, response.times_version = location, version
+    response.times_version = version
     return response
 
 
 def _parse_moment(value: str) -> datetime.datetime | None:
+    """An aware moment from the form, or None; only the coming year is worth
+    reading (a date at the end of the calendar cannot even change zone)."""
     try:
-        moment = datetime.datetime.fromisoformat(value)
+        moment = datetime.datetime.fromisoformat(value[:40])
     except ValueError:
         return None
-    return moment if timezone.is_aware(moment) else None
+    if not timezone.is_aware(moment):
+        return None
+    now = timezone.now()
+    if not now - datetime.timedelta(days=1) <= moment <= now + MAX_BOOKING_AHEAD:
+        return None
+    return moment
 
 
 def _hold(request, location, treatment, provider, slots, moment):

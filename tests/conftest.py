@@ -26,6 +26,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Per-process caches outlive each test's database rollback.
     caches["fragments"].clear()
+    caches["times"].clear()
 
 
 def migration_groups() -> dict[str, list[str]]:

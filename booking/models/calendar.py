@@ -333,7 +333,8 @@ class Appointment(Lifecycle):
     # Where the appointment may move next; "held" becomes "booked" only by
     # booking.scheduling.appointment_confirm, never by hand.
     TRANSITIONS = {
-        Status.HELD: {Status.BOOKED, Status.CANCELLED},
+        # A hold that is not booked is deleted, never kept as cancelled.
+        Status.HELD: {Status.BOOKED},
         Status.BOOKED: {Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
         Status.CHECKED_IN: {Status.COMPLETED, Status.NO_SHOW},
         Status.COMPLETED: set(),
@@ -534,3 +535,22 @@ class Appointment(Lifecycle):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class CalendarVersion(models.Model):
+    """One row whose value PostgreSQL triggers raise on every change to what
+    decides free times (appointments, schedules, time off, hours, closures,
+    rooms, providers, treatments); see migration 0012.
+
+    The triggers run inside the writing transaction, so the new value becomes
+    visible together with the change, never before it: a cached times page
+    stored under the old value is never taken for current.
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("calendar version")
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -404,3 +404,78 @@ def test_the_cached_page_follows_the_clock(clinic):
     assert nine in Client().get("/book/botox/").content.decode()
     with time_machine.travel(MONDAY_NINE + datetime.timedelta(minutes=1), tick=False):
         assert nine not in Client().get("/book/botox/").content.decode()
+
+
+def test_any_change_that_takes_or_frees_a_time_shows_on_the_cached_page(client, clinic):
+    """The calendar version is raised by database triggers: a provider's time
+    off, or the provider booked at another location, is seen at once."""
+    from booking.models import TimeOff
+
+    nine = f'value="{MONDAY_NINE.isoformat()}"'
+    ana = clinic["providers"][0]
+    Provider.objects.exclude(pk=ana.pk).update(is_active=False)
+    assert nine in Client().get("/book/botox/").content.decode()
+    TimeOff.objects.create(
+        provider=ana,
+        starts_at=MONDAY_NINE,
+        ends_at=MONDAY_NINE + datetime.timedelta(hours=1),
+    )
+    assert nine not in Client().get("/book/botox/").content.decode()
+    TimeOff.objects.all().delete()
+    assert nine in Client().get("/book/botox/").content.decode()
+
+    elsewhere = Location.objects.create(
+        name="Uptown",
+        street="2 Hill St",
+        city="Springfield",
+        postal_code="62701",
+        time_zone="America/New_York",
+    )
+    from booking.scheduling import appointment_hold
+
+    appointment_hold(
+        location=elsewhere,
+        treatment=clinic["treatment"],
+        provider=ana,
+        room=None,
+        starts_at=MONDAY_NINE,
+    )
+    assert nine not in Client().get("/book/botox/").content.decode()
+
+
+def test_email_stamps_do_not_change_the_calendar_version(clinic):
+    from booking.scheduling import appointment_hold, calendar_version
+
+    held = appointment_hold(
+        location=clinic["location"],
+        treatment=clinic["treatment"],
+        provider=clinic["providers"][0],
+        room=None,
+        starts_at=MONDAY_NINE,
+    )
+    before = calendar_version()
+    Appointment.objects.filter(pk=held.pk).update(confirmation_email_sent_at=NOW)
+    assert calendar_version() == before
+    Appointment.objects.filter(pk=held.pk).delete()
+    assert calendar_version() > before
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "9999-12-31T12:00:00+00:00",
+        "0001-01-01T00:30:00+00:00",
+        "9999-12-31T23:00:00-12:00",
+        "not a time",
+        "2026-12-07T14:00:00",  # no zone
+    ],
+)
+def test_a_nonsense_time_is_answered_with_the_free_times(client, clinic, start):
+    response = client.post("/book/botox/", {"start": start})
+    assert response.status_code == 409
+    assert "That time was just taken" in response.content.decode()
+
+
+@pytest.mark.parametrize("provider", ["²", "x", "99999999999999999999", ""])
+def test_an_odd_provider_parameter_shows_every_provider(client, clinic, provider):
+    assert client.get("/book/botox/", {"provider": provider}).status_code == 200
