@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking import availability, frontdesk, scheduling
+from booking.forms import PatientFields
 from booking.http import client_ip
 from booking.models import (
     Appointment,
@@ -33,7 +34,7 @@ from booking.models import (
     TimeOff,
     Treatment,
 )
-from booking.phones import INVALID_PHONE, normalize_phone
+from booking.phones import normalize_phone
 from booking.services import (
     appointment_request_record_view,
     appointment_request_set_status,
@@ -619,15 +620,8 @@ class SlotForm(forms.Form):
         )
 
 
-class CallerForm(forms.ModelForm):
+class CallerForm(PatientFields, forms.ModelForm):
     """The caller's details, as on the patient's form (Appointment.PATIENT_FIELDS)."""
-
-    # Typed with spaces, brackets and dashes it is longer than the stored E.164.
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=32,
-        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
-    )
 
     class Meta:
         model = Appointment
@@ -642,17 +636,10 @@ class CallerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in Appointment.PATIENT_FIELDS:
             self.fields[name].required = name not in ("message",)
-        self.fields["patient_type"].choices = AppointmentRequest.PatientType.choices
-        self.fields["contact_method"].choices = AppointmentRequest.ContactMethod.choices
         self.fields["consent"].label = _(
             "The caller agrees that the clinic may contact them about this appointment."
         )
-
-    def clean_phone(self):
-        number = normalize_phone(self.cleaned_data["phone"])
-        if number is None:
-            raise forms.ValidationError(INVALID_PHONE, code="invalid_phone")
-        return number
+        self.fields["consent"].help_text = ""
 
 
 class MoveForm(SlotForm):

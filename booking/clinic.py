@@ -7,7 +7,6 @@ process for one second: at most one query per process per second.
 
 import datetime
 
-import phonenumbers
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.cache import caches
@@ -16,6 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from booking.models import Closure, Location
+from booking.phones import display_phone
 
 # The clinic's address and hours are read on every page (footer, JSON-LD), so
 # they are kept per process for one second: at most one query per process per
@@ -84,19 +84,6 @@ def _first_location() -> dict | None:
     return row
 
 
-def _phone_display(e164: str) -> str:
-    """Return +12175440142 as (217) 544-0142 (international if abroad)."""
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return e164
-    local = phonenumbers.region_code_for_number(number) == settings.PHONE_DEFAULT_REGION
-    style = phonenumbers.PhoneNumberFormat
-    return phonenumbers.format_number(
-        number, style.NATIONAL if local else style.INTERNATIONAL
-    )
-
-
 def _load() -> dict:
     clinic = {**settings.CLINIC, "location_name": settings.CLINIC["name"]}
     clinic["hours"] = _settings_hours()
@@ -112,7 +99,7 @@ def _load() -> dict:
     clinic.update(location, location_name=location.pop("name"))
     # Phone, text and email are the clinic's contact; a location's own phone wins.
     if phone and phone != clinic["phone"]:
-        clinic.update(phone=phone, phone_display=_phone_display(phone))
+        clinic.update(phone=phone, phone_display=display_phone(phone))
     return clinic
 
 

@@ -102,9 +102,9 @@ def published_article(slug: str):
     return articles.filter(slug=slug).first()
 
 
-class PatientDetailsForm(forms.Form):
-    """The patient's details and the anti-automation plumbing, shared by the
-    request form and the booking details form (both ModelForms)."""
+class PatientFields(forms.Form):
+    """How every form asks for a patient's details (the patient's own forms and
+    the front desk's caller form): the phone typed any way, the choices as radios."""
 
     # Typed with spaces, brackets and dashes it is longer than the stored E.164.
     phone = forms.CharField(
@@ -125,6 +125,24 @@ class PatientDetailsForm(forms.Form):
             "required": _("Please tick the box so we are allowed to contact you.")
         },
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Radios need no "---------" option: the empty state is none ticked.
+        self.fields["patient_type"].choices = AppointmentRequest.PatientType.choices
+        self.fields["contact_method"].choices = AppointmentRequest.ContactMethod.choices
+
+    def clean_phone(self):
+        number = normalize_phone(self.cleaned_data["phone"])
+        if number is None:
+            raise forms.ValidationError(INVALID_PHONE, code="invalid_phone")
+        return number
+
+
+class PatientDetailsForm(PatientFields):
+    """The patient's details and the anti-automation plumbing, shared by the
+    request form and the booking details form (both ModelForms)."""
+
     # The signed form token (with the render time). Not required: a missing or
     # mangled one sends the patient round once more with a fresh one (see
     # is_too_fast), instead of an error they cannot fix. No max_length on
@@ -136,9 +154,6 @@ class PatientDetailsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Radios need no "---------" option: the empty state is none ticked.
-        self.fields["patient_type"].choices = AppointmentRequest.PatientType.choices
-        self.fields["contact_method"].choices = AppointmentRequest.ContactMethod.choices
         self.fields["phone"].help_text = _("We call or text from %(phone)s.") % {
             "phone": settings.CLINIC["phone_display"]
         }
@@ -147,12 +162,6 @@ class PatientDetailsForm(forms.Form):
         )
         if not self.is_bound:
             self.initial.setdefault("form_token", issue_form_token())
-
-    def clean_phone(self):
-        number = normalize_phone(self.cleaned_data["phone"])
-        if number is None:
-            raise forms.ValidationError(INVALID_PHONE, code="invalid_phone")
-        return number
 
     def clean_form_token(self):
         """The form's token (a UUID), or None if missing, forged or expired;

@@ -28,3 +28,16 @@ def validate_e164(value: str) -> None:
     """Model validator: only a normalised number may be stored, from any entry point."""
     if value and normalize_phone(value) != value:
         raise ValidationError(INVALID_PHONE, code="invalid_phone")
+
+
+def display_phone(e164: str) -> str:
+    """Return +12175440142 as (217) 544-0142 (international if abroad)."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    local = phonenumbers.region_code_for_number(number) == settings.PHONE_DEFAULT_REGION
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(
+        number, style.NATIONAL if local else style.INTERNATIONAL
+    )

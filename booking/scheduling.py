@@ -32,7 +32,7 @@ from booking.models import (
     TimeOff,
     Treatment,
 )
-from booking.services import generate_reference
+from booking.services import generate_reference, violated_constraint
 from booking.tasks import send_appointment_emails as send_appointment_emails_task
 
 HOLD_DURATION = datetime.timedelta(minutes=10)
@@ -45,10 +45,6 @@ OVERLAP_CONSTRAINTS = {
 
 class SlotTaken(Exception):
     """The chosen time was taken (or the hold on it lapsed and someone took it)."""
-
-
-def _constraint_name(error: IntegrityError) -> str | None:
-    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
 
 
 def release_lapsed_holds(
@@ -128,7 +124,7 @@ def save_in_calendar(appointment: Appointment, **save_options) -> Appointment:
                 )
                 appointment.save(force_insert=inserting, **save_options)
         except IntegrityError as error:
-            name = _constraint_name(error)
+            name = violated_constraint(error)
             if name in OVERLAP_CONSTRAINTS:
                 raise SlotTaken from error
             if inserting and name == "booking_appointment_reference_key":

@@ -168,9 +168,14 @@ def _submit(
     return appointment_request
 
 
+def violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint PostgreSQL refused a write for, if any."""
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+
+
 def _raise_for_violation(error: IntegrityError):
     """Turn a constraint the database refused into what the caller can act on."""
-    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    name = violated_constraint(error)
     if name == REFERENCE_UNIQUE:
         raise _ReferenceTaken from error
     for constraint in AppointmentRequest._meta.constraints:

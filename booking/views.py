@@ -267,14 +267,14 @@ def cached_times_page(view):
         parts = (request.scheme, request.get_host(), slug, *params, minute)
         key = "times:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         cache = caches[TIMES_CACHE_ALIAS]
+        # Read before the page is computed: a change made meanwhile leaves the
+        # stored page stale under the old version, never served as current.
+        version = scheduling.calendar_version()
         cached = cache.get(key)
-        if cached is not None:
-            version, html = cached
-            if scheduling.calendar_version() == version:
-                return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+        if cached is not None and cached[0] == version:
+            return HttpResponse(cached[1].replace(CSRF_PLACEHOLDER, get_token(request)))
         response = view(request, slug)
-        version = getattr(response, "times_version", None)
-        if response.status_code == 200 and version is not None:
+        if response.status_code == 200:
             html = CSRF_INPUT.sub(
                 f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"',
                 response.content.decode(),
@@ -330,7 +330,6 @@ def availability(request, slug):
             _remember_hold(request, hold)
             request.session[ARTICLE_KEY] = article
             return redirect("booking:details", slug=treatment.slug)
-    version = scheduling.calendar_version()
     horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
     first = _week_start(request.GET.get("week", ""), today, horizon)
     last = first + datetime.timedelta(days=6)
@@ -338,7 +337,7 @@ def availability(request, slug):
     # Only an empty week needs the next free day, so only then look further.
     later = [] if week else _all_slots(location, treatment, provider, last, None)
     later = [slot for slot in later if _local(slot, zone).date() > last]
-    response = render(
+    return render(
         request,
         "booking/availability.html",
         {
@@ -363,10 +362,6 @@ def availability(request, slug):
         },
         status=409 if taken_at else 200,
     )
-    # For cached_times_page: the version read before the times were computed,
-    # so a change made meanwhile makes the stored page stale, never wrong.
-    response.times_version = version
-    return response
 
 
 def _parse_moment(value: str) -> datetime.datetime | None:
