@@ -12,7 +12,7 @@ SAFE_PATH = re.compile(r"^/[A-Za-z0-9/_\-.]{0,199}$")
 # The booking link contract: ?treatment=<slug>&article=<slug>. Pages link with
 # booking_url(); the request form reads the same names back
 # (booking_link_initial), and old /book/?treatment=… links are sent on by
-# booking.views.booking_start.
+# booking.views.online.booking_start.
 TREATMENT_PARAM = "treatment"
 ARTICLE_PARAM = "article"
 MAX_SLUG_LENGTH = 200

@@ -1,28 +1,32 @@
 from django.urls import path
 
-from booking import views
+from booking.views import online, requests, treatments
 
 app_name = "booking"
 urlpatterns = [
-    path("treatments/", views.TreatmentListView.as_view(), name="treatment-list"),
+    path("treatments/", treatments.TreatmentListView.as_view(), name="treatment-list"),
     path(
         "treatments/<slug:slug>/",
-        views.TreatmentDetailView.as_view(),
+        treatments.TreatmentDetailView.as_view(),
         name="treatment-detail",
     ),
-    path("book/", views.booking_start, name="start"),
-    path("book/request/", views.AppointmentRequestCreateView.as_view(), name="request"),
-    path("book/done/", views.AppointmentRequestDoneView.as_view(), name="request-done"),
-    path("book/confirmed/", views.appointment_confirmed, name="confirmed"),
+    path("book/", online.booking_start, name="start"),
+    path(
+        "book/request/", requests.AppointmentRequestCreateView.as_view(), name="request"
+    ),
+    path(
+        "book/done/", requests.AppointmentRequestDoneView.as_view(), name="request-done"
+    ),
+    path("book/confirmed/", online.appointment_confirmed, name="confirmed"),
     path(
         "book/confirmed/calendar.ics",
-        views.appointment_calendar_file,
+        online.appointment_calendar_file,
         name="calendar-file",
     ),
-    path("book/<slug:slug>/", views.availability, name="availability"),
+    path("book/<slug:slug>/", online.availability, name="availability"),
     path(
         "book/<slug:slug>/details/",
-        views.AppointmentDetailsView.as_view(),
+        online.AppointmentDetailsView.as_view(),
         name="details",
     ),
 ]

@@ -111,7 +111,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
     # Rendered online-booking times pages, per process, checked against the
-    # calendar version on every hit (booking.views.cached_times_page).
+    # calendar version on every hit (booking.views.online.cached_times_page).
     "times": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 500},

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from booking.forms import FORM_TOKEN_SALT, read_form_token
 from booking.models import AppointmentRequest, AuditEntry
-from booking.views import SESSION_KEY
+from booking.views.requests import SESSION_KEY
 from tests.booking.factories import (
     AppointmentRequestFactory,
     TreatmentFactory,

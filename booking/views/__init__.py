@@ -1,0 +1,1 @@
+"""The public booking pages: treatments, the request form, online booking."""

@@ -1,0 +1,83 @@
+"""The appointment-request form, for treatments not booked online."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import CreateView, TemplateView
+
+from booking.forms import AppointmentRequestForm
+from booking.http import booking_link_initial, client_ip
+from booking.models import AppointmentRequest
+from booking.ratelimit import RateLimited
+from booking.services import AlreadySubmitted, appointment_request_submit
+
+# The confirmation page shows the request whose id this session holds, so its
+# URL reveals nothing and is useless to anyone else.
+SESSION_KEY = "booking_request_id"
+
+
+# Every posted field is hidden from error reports: all of it is patient data.
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class AppointmentRequestCreateView(CreateView):
+    model = AppointmentRequest
+    form_class = AppointmentRequestForm
+
+    def get_initial(self):
+        return booking_link_initial(self.request)
+
+    def form_valid(self, form):
+        if form.is_bot():
+            return render(self.request, "booking/appointmentrequest_refused.html")
+        if form.is_too_fast():
+            form.refresh_form_token()
+            form.add_error(
+                None, _("Please check your details, then press “Send request” again.")
+            )
+            return self.form_invalid(form)
+        try:
+            appointment_request = appointment_request_submit(
+                client_ip=client_ip(self.request), **form.submitted_fields()
+            )
+        except RateLimited:
+            return render(
+                self.request, "booking/appointmentrequest_refused.html", status=429
+            )
+        except AlreadySubmitted as already:
+            form.refresh_form_token()
+            form.add_error(None, already_submitted_message(already))
+            return self.form_invalid(form)
+        self.request.session[SESSION_KEY] = appointment_request.pk
+        return redirect("booking:request-done")
+
+
+def already_submitted_message(already: AlreadySubmitted) -> str:
+    return _(
+        "You already sent this form as request %(reference)s, with different "
+        "details. We kept that request as it was. To send these details as a new "
+        "request, press “Send request” again; to change %(reference)s instead, "
+        "call us on %(phone)s."
+    ) % {
+        "reference": already.appointment_request.reference,
+        "phone": settings.CLINIC["phone_display"],
+    }
+
+
+@method_decorator(never_cache, name="dispatch")
+class AppointmentRequestDoneView(TemplateView):
+    template_name = "booking/appointmentrequest_done.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        appointment_request = (
+            AppointmentRequest.objects.select_related("treatment")
+            .filter(pk=self.request.session.get(SESSION_KEY), anonymized_at=None)
+            .first()
+        )
+        if appointment_request is None:
+            raise Http404
+        context["appointment_request"] = appointment_request
+        return context
