@@ -288,3 +288,27 @@ BOOKING_FORM_MAX_AGE = env.int("BOOKING_FORM_MAX_AGE", default=7200)
 # Acknowledgment emails sent to one address per day, so the form cannot be used to
 # mail strangers; past it the request is still stored and the clinic still notified.
 BOOKING_ACKNOWLEDGMENTS_PER_DAY = env.int("BOOKING_ACKNOWLEDGMENTS_PER_DAY", default=3)
+
+# --- After booking: changes, reminders, waitlist (README "Appointments") -----
+# Patients cancel or move online up to this many hours before; later they call.
+BOOKING_CANCELLATION_CUTOFF_HOURS = env.int(
+    "BOOKING_CANCELLATION_CUTOFF_HOURS", default=24
+)
+# Shown before a patient books; empty: a sentence built from the cut-off.
+BOOKING_CANCELLATION_POLICY = env("BOOKING_CANCELLATION_POLICY", default="")
+# Hours before an appointment its reminder goes out; the second one is optional
+# (0: none).
+BOOKING_REMINDER_HOURS = env.int("BOOKING_REMINDER_HOURS", default=24)
+BOOKING_SECOND_REMINDER_HOURS = env.int("BOOKING_SECOND_REMINDER_HOURS", default=0)
+# No text messages in this window of the location's local time ("HH:MM-HH:MM",
+# may cross midnight); a reminder due inside it waits for the window's end.
+BOOKING_SMS_QUIET_HOURS = env("BOOKING_SMS_QUIET_HOURS", default="21:00-08:00")
+# Waitlisted patients emailed about one freed time, in the order they joined.
+BOOKING_WAITLIST_OFFERS = env.int("BOOKING_WAITLIST_OFFERS", default=5)
+# Text messages: booking.sms.ConsoleBackend prints them (development, tests);
+# booking.sms.HttpBackend posts them to a provider's API (see README).
+SMS_BACKEND = env("SMS_BACKEND", default="booking.sms.ConsoleBackend")
+SMS_API_URL = env("SMS_API_URL", default="")
+SMS_API_USER = env("SMS_API_USER", default="")
+SMS_API_PASSWORD = env("SMS_API_PASSWORD", default="")
+SMS_FROM = env("SMS_FROM", default="")

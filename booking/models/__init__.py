@@ -1,5 +1,6 @@
-"""Booking's models: treatments and appointment requests (requests.py), and the
-clinic's calendar with its appointments (calendar.py)."""
+"""Booking's models: treatments and appointment requests (requests.py), the
+clinic's calendar with its appointments (calendar.py), the waitlist
+(waitlist.py) and messages sent once (messages.py)."""
 
 from booking.models.calendar import (
     ACTIVE_STATUSES,
@@ -15,7 +16,9 @@ from booking.models.calendar import (
     RoomKind,
     TimeOff,
     Weekday,
+    new_manage_token,
 )
+from booking.models.messages import OutgoingMessage
 from booking.models.requests import (
     AppointmentRequest,
     AppointmentRequestQuerySet,
@@ -25,6 +28,7 @@ from booking.models.requests import (
     Treatment,
     TreatmentQuerySet,
 )
+from booking.models.waitlist import WaitlistEntry, new_waitlist_token
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -47,4 +51,8 @@ __all__ = [
     "RateLimitCounter",
     "Treatment",
     "TreatmentQuerySet",
+    "OutgoingMessage",
+    "WaitlistEntry",
+    "new_manage_token",
+    "new_waitlist_token",
 ]

@@ -6,6 +6,7 @@ overlapping active appointments (and live holds) impossible for one provider and
 for one room, whatever the application does.
 """
 
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -315,6 +316,12 @@ class IdRange(models.Func):
         super().__init__(models.F(field), models.F(field), models.Value("[]"))
 
 
+def new_manage_token() -> str:
+    """The secret in a patient's manage link: 256 random bits, never the
+    reference (which is read out on the phone and printed on paper)."""
+    return secrets.token_urlsafe(32)
+
+
 class AppointmentQuerySet(models.QuerySet):
     def blocking(self, start, end) -> "AppointmentQuerySet":
         """What occupies the calendar between start and end: active
@@ -445,6 +452,19 @@ class Appointment(Lifecycle):
     cancellation_reason = models.CharField(
         _("cancellation reason"), max_length=300, blank=True
     )
+    cancelled_at = models.DateTimeField(
+        _("cancelled at"), null=True, blank=True, editable=False
+    )
+    # The patient's link to see, move or cancel this appointment (see
+    # booking.views.manage); sent only to the patient, shown nowhere else.
+    manage_token = models.CharField(
+        max_length=64, unique=True, default=new_manage_token, editable=False
+    )
+    # Separate from `consent` and optional: one "time to rebook?" email when
+    # the treatment usually wears off. Empty: not agreed, or unsubscribed.
+    marketing_consent_at = models.DateTimeField(
+        _("agreed to a rebooking reminder"), null=True, blank=True, editable=False
+    )
     # Emails, each claimed before the mail server is called and stamped sent
     # afterwards (see booking.emails).
     confirmation_email_claimed_at = models.DateTimeField(
@@ -483,6 +503,14 @@ class Appointment(Lifecycle):
                 & models.Q(blocked_until__gte=models.F("ends_at")),
                 name="appointment_times_in_order",
                 violation_error_message=_("An appointment must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=AppointmentStatus.CANCELLED)
+                | models.Q(cancelled_at__isnull=True),
+                name="appointment_cancelled_at_only_when_cancelled",
+                violation_error_message=_(
+                    "Only a cancelled appointment has a cancellation time."
+                ),
             ),
             models.CheckConstraint(
                 condition=~models.Q(status=AppointmentStatus.HELD)

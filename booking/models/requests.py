@@ -65,6 +65,29 @@ class Treatment(models.Model):
         default=60,
         help_text=_("How far ahead patients can book online."),
     )
+    new_patient_treatment = models.ForeignKey(
+        "self",
+        verbose_name=_("new patients book instead"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "E.g. a consultation, or a combined consultation and treatment: "
+            "what a patient new to the clinic books first (see "
+            "booking.rules.treatment_to_book)."
+        ),
+    )
+    rebook_after_days = models.PositiveSmallIntegerField(
+        _("rebook after (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When patients typically come back for it, e.g. 105 for a "
+            "neuromodulator (about 3–4 months). Patients who agreed get one "
+            "“time to rebook?” email then. Empty: no such email."
+        ),
+    )
     room_kind = models.ForeignKey(
         "booking.RoomKind",
         verbose_name=_("needs a room of kind"),
@@ -80,6 +103,15 @@ class Treatment(models.Model):
         ordering = ["order", "name"]
         verbose_name = _("treatment")
         verbose_name_plural = _("treatments")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(new_patient_treatment=models.F("pk")),
+                name="treatment_new_patients_book_another",
+                violation_error_message=_(
+                    "New patients must book another treatment than this one."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -374,6 +406,11 @@ class AuditEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("Empty: the patient or the system."),
+    )
+    by_patient = models.BooleanField(
+        _("by the patient"),
+        default=False,
+        help_text=_("Done by the patient online, e.g. from their manage link."),
     )
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     # Field names with old/new values; private fields only as "changed" (see

@@ -1,0 +1,75 @@
+"""Send a message exactly once, whatever the number of workers.
+
+Every message after the booking itself (reminders, change notices, waitlist
+offers, rebooking emails) is one OutgoingMessage row whose unique key says
+what it is for. Claiming the key is one INSERT … ON CONFLICT statement,
+committed before the mail server or SMS provider is called, so two workers
+never both send, a slow provider blocks nobody, and a worker killed mid-send
+leaves a claim another may take over after CLAIM_LEASE.
+
+Call it outside a transaction: a claim inside one would not be seen by other
+workers until it commits.
+"""
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.utils import timezone
+
+from booking.emails import CLAIM_LEASE
+from booking.models import Appointment, OutgoingMessage
+
+# Returned by a sender that found, once it held the claim, nothing to send
+# (the appointment was cancelled or moved meanwhile).
+NOTHING_TO_SEND = False
+
+
+def deliver_once(
+    *,
+    key: str,
+    channel: str,
+    send: Callable[[], bool | None],
+    appointment: Appointment | None = None,
+) -> bool:
+    """Call send() unless a message with this key was sent or is being sent;
+    True if it was sent now.
+
+    send() may return NOTHING_TO_SEND after re-reading what it is about; the
+    claim is then dropped, so a later, still-valid reason can use the key.
+    An exception from send() releases the claim for a retry and propagates.
+    """
+    table = OutgoingMessage._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (key, channel, appointment_id, claimed_at, created_at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+            WHERE {table}.sent_at IS NULL
+              AND ({table}.claimed_at IS NULL OR {table}.claimed_at < %s)
+            RETURNING id
+            """,
+            [
+                key,
+                channel,
+                appointment.pk if appointment else None,
+                now,
+                now,
+                now - CLAIM_LEASE,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False  # sent already, or another worker is sending it
+    mine = OutgoingMessage.objects.filter(pk=row[0], claimed_at=now)
+    try:
+        result = send()
+    except BaseException:
+        mine.update(claimed_at=None)
+        raise
+    if result is NOTHING_TO_SEND:
+        mine.filter(sent_at=None).delete()
+        return False
+    mine.update(sent_at=timezone.now(), claimed_at=None)
+    return True
