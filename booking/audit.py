@@ -28,6 +28,7 @@ BOOKKEEPING_FIELDS = frozenset(
         "clinic_email_sent_at",
         "confirmation_email_claimed_at",
         "confirmation_email_sent_at",
+        "cancelled_at",
     }
 )
 # Which AuditEntry field points at each kind of record.
@@ -63,12 +64,14 @@ def record(
     actor=None,
     ip_address: str | None = None,
     details: dict | None = None,
+    by_patient: bool = False,
 ) -> list[AuditEntry]:
     """Append one entry per request or appointment, in one INSERT.
 
     A CHANGED entry records each record's own diff since it was read (none is
     written for a record that did not change); other actions record
     `details`, e.g. the retention period or the size of an export.
+    `by_patient` marks what the patient did themselves (their manage link).
     """
     entries = []
     for record in records:
@@ -85,6 +88,7 @@ def record(
                 actor=actor,
                 ip_address=ip_address,
                 changes=changes,
+                by_patient=by_patient,
             )
         )
     return AuditEntry.objects.bulk_create(entries)

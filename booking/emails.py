@@ -63,7 +63,7 @@ def clinic_notification(appointment_request: AppointmentRequest) -> EmailMessage
     )
 
 
-def _front_desk_message(record, template: str, subject: str) -> EmailMessage:
+def _front_desk_message(record, template: str, subject: str, **context) -> EmailMessage:
     """ "Something new arrived, here is its page in the back office": no patient
     details, so the inbox and the mail relay never hold any."""
     opts = record._meta
@@ -72,20 +72,34 @@ def _front_desk_message(record, template: str, subject: str) -> EmailMessage:
     )
     body = render_to_string(
         template,
-        {"record": record, "admin_url": settings.SITE_URL.rstrip("/") + admin_path},
+        {
+            "record": record,
+            "admin_url": settings.SITE_URL.rstrip("/") + admin_path,
+            **context,
+        },
     )
     return EmailMessage(subject=subject, body=body, to=[settings.CLINIC_INBOX_EMAIL])
 
 
+def manage_url(appointment: Appointment) -> str:
+    """The patient's own link to see, move or cancel their appointment."""
+    path = reverse("booking:manage", args=[appointment.manage_token])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def patient_context(appointment: Appointment) -> dict:
+    """What every email to a patient about their appointment may show."""
+    return {
+        "appointment": appointment,
+        "local_start": appointment.starts_at.astimezone(appointment.location.zone),
+        "manage_url": manage_url(appointment),
+        "clinic": settings.CLINIC,
+    }
+
+
 def appointment_confirmation(appointment: Appointment) -> EmailMessage:
-    local_start = appointment.starts_at.astimezone(appointment.location.zone)
     body = render_to_string(
-        "booking/email/appointment_confirmation.txt",
-        {
-            "appointment": appointment,
-            "local_start": local_start,
-            "clinic": settings.CLINIC,
-        },
+        "booking/email/appointment_confirmation.txt", patient_context(appointment)
     )
     message = EmailMessage(
         subject=f"{settings.CLINIC['name']}: your appointment is booked",
@@ -104,6 +118,43 @@ def appointment_clinic_notification(appointment: Appointment) -> EmailMessage:
     )
 
 
+def appointment_cancelled(appointment: Appointment) -> EmailMessage:
+    body = render_to_string(
+        "booking/email/appointment_cancelled.txt",
+        patient_context(appointment)
+        | {"book_url": settings.SITE_URL.rstrip("/") + reverse("booking:start")},
+    )
+    return EmailMessage(
+        subject=f"{settings.CLINIC['name']}: your appointment is cancelled",
+        body=body,
+        to=[appointment.email],
+    )
+
+
+def appointment_moved(appointment: Appointment) -> EmailMessage:
+    body = render_to_string(
+        "booking/email/appointment_moved.txt", patient_context(appointment)
+    )
+    message = EmailMessage(
+        subject=f"{settings.CLINIC['name']}: your appointment has a new time",
+        body=body,
+        to=[appointment.email],
+    )
+    message.attach("appointment.ics", calendar_file(appointment), "text/calendar")
+    return message
+
+
+def appointment_changed_clinic_notice(
+    appointment: Appointment, change: str
+) -> EmailMessage:
+    return _front_desk_message(
+        appointment,
+        "booking/email/appointment_changed_clinic.txt",
+        f"Appointment {appointment.reference} {change} by the patient",
+        change=change,
+    )
+
+
 def calendar_file(appointment: Appointment) -> bytes:
     """The appointment as an iCalendar event, times in UTC."""
     location = appointment.location
@@ -113,6 +164,9 @@ def calendar_file(appointment: Appointment) -> bytes:
     event = icalendar.Event()
     event.add("uid", f"{appointment.reference}@{settings.SITE_URL.split('//')[-1]}")
     event.add("dtstamp", timezone.now())
+    # Same UID, higher SEQUENCE: calendar apps replace the old time on a move.
+    since_booked = appointment.updated_at - appointment.created_at
+    event.add("sequence", int(since_booked.total_seconds() // 60))
     event.add("dtstart", appointment.starts_at.astimezone(datetime.UTC))
     event.add("dtend", appointment.ends_at.astimezone(datetime.UTC))
     event.add("summary", f"{appointment.treatment.name} at {location.name}")

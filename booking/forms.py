@@ -315,6 +315,9 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
 class AppointmentDetailsForm(PatientDetailsForm, forms.ModelForm):
     """The patient's details for a held time (the online booking's last step)."""
 
+    # Separate from `consent`, optional and unticked: marketing needs its own yes.
+    rebooking_reminder = forms.BooleanField(required=False, initial=False)
+
     class Meta:
         model = Appointment
         fields = Appointment.PATIENT_FIELDS
@@ -323,8 +326,19 @@ class AppointmentDetailsForm(PatientDetailsForm, forms.ModelForm):
         help_texts = PATIENT_HELP_TEXTS
         error_messages = PATIENT_ERRORS
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, treatment: Treatment | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if treatment is None or treatment.rebook_after_days is None:
+            del self.fields["rebooking_reminder"]
+        else:
+            self.fields["rebooking_reminder"].label = _(
+                "Optional: email me once when it is usually time to book "
+                "%(treatment)s again."
+            ) % {"treatment": treatment.name}
+            self.fields["rebooking_reminder"].help_text = _(
+                "One email, about %(months)s months after this visit; it has a "
+                "one-click unsubscribe link."
+            ) % {"months": round(treatment.rebook_after_days / 30)}
         # Blank in the table while a time is only held; required to book it.
         for name in ("first_name", "last_name", "email", "patient_type"):
             self.fields[name].required = True
@@ -340,3 +354,6 @@ class AppointmentDetailsForm(PatientDetailsForm, forms.ModelForm):
 
     def patient_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in Appointment.PATIENT_FIELDS}
+
+    def wants_rebooking_reminder(self) -> bool:
+        return self.cleaned_data.get("rebooking_reminder", False)

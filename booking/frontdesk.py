@@ -1,11 +1,14 @@
-"""The front desk's writes to the clinic's calendar: move an appointment, move
-it along its lifecycle (check in, complete, no-show, cancel), and book a time
-for an appointment request.
+"""Writes to booked appointments: move one, move it along its lifecycle
+(check in, complete, no-show, cancel), and book a time for an appointment
+request. The front desk makes them from the admin; a patient's own move or
+cancellation (booking.patient_changes) goes through the same two functions.
 
 Each write is one transaction and one audit entry (actor and address). As in
 booking.scheduling, no check here decides whether a time is free: the
 exclusion constraints on Appointment do, and an overlap comes back as
-SlotTaken with the row as it was.
+SlotTaken with the row as it was. A time freed by a move or cancellation is
+offered to the waitlist, and the patient (and, for their own changes, the
+clinic) is told, once the transaction commits.
 """
 
 import datetime
@@ -15,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import audit, scheduling
+from booking import audit, scheduling, waitlist
 from booking.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -26,6 +29,7 @@ from booking.models import (
     Room,
 )
 from booking.services import appointment_request_update
+from booking.tasks import send_change_notices
 
 # What the front desk may mark by hand; "held" and "booked" come only from
 # booking.scheduling.
@@ -45,6 +49,7 @@ def appointment_move(
     room: Room | None,
     actor,
     ip_address: str | None,
+    by_patient: bool = False,
 ) -> Appointment:
     """Move a booked appointment to another time, provider or room; return it
     as stored.
@@ -75,6 +80,8 @@ def appointment_move(
                 code="room_elsewhere",
             )
         treatment = moving.treatment
+        if starts_at != moving.starts_at:
+            waitlist.time_freed(moving)
         moving.starts_at = starts_at
         moving.ends_at = starts_at + datetime.timedelta(
             minutes=treatment.duration_minutes
@@ -85,12 +92,15 @@ def appointment_move(
         moving.provider = provider
         moving.room = room
         # The diff is taken against the row as read, so before saving.
-        audit.record(
+        entries = audit.record(
             action=AuditEntry.Action.CHANGED,
             records=[moving],
             actor=actor,
             ip_address=ip_address,
+            by_patient=by_patient,
         )
+        if entries and "starts_at" in entries[0].changes:
+            _tell(moving, "moved", entries[0], by_patient=by_patient)
         scheduling.save_in_calendar(
             moving,
             update_fields=[
@@ -112,6 +122,7 @@ def appointment_set_status(
     actor,
     ip_address: str | None,
     reason: str = "",
+    by_patient: bool = False,
 ) -> Appointment:
     """Check in, complete, mark no-show or cancel (with a reason) an
     appointment, as Appointment.TRANSITIONS allow; return it as stored.
@@ -146,14 +157,42 @@ def appointment_set_status(
             current.cancellation_reason = Appointment._meta.get_field(
                 "cancellation_reason"
             ).clean(reason, current)
-        audit.record(
+            current.cancelled_at = timezone.now()
+            if current.starts_at > current.cancelled_at:
+                waitlist.time_freed(current)
+        (entry,) = audit.record(
             action=AuditEntry.Action.CHANGED,
             records=[current],
             actor=actor,
             ip_address=ip_address,
+            by_patient=by_patient,
         )
-        current.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        if status == Appointment.Status.CANCELLED:
+            _tell(current, "cancelled", entry, by_patient=by_patient)
+        current.save(
+            update_fields=[
+                "status",
+                "cancellation_reason",
+                "cancelled_at",
+                "updated_at",
+            ]
+        )
     return current
+
+
+def _tell(appointment: Appointment, change: str, entry: AuditEntry, *, by_patient):
+    """Email the patient about a move or cancellation (and the clinic, when the
+    patient made it) once the transaction commits; the audit entry's id keys
+    the messages, so each change is told once however often the task runs."""
+    transaction.on_commit(
+        lambda: send_change_notices.enqueue(
+            appointment_id=appointment.pk,
+            change=change,
+            change_id=entry.pk,
+            tell_clinic=by_patient,
+        ),
+        robust=True,
+    )
 
 
 def appointment_from_request(

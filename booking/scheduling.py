@@ -183,10 +183,11 @@ def appointment_hold(
 
 
 def appointment_confirm(
-    *, hold: Appointment, source_article=None, **patient
+    *, hold: Appointment, source_article=None, marketing_consent=False, **patient
 ) -> Appointment:
     """Turn a hold into a booked appointment with the patient's details
-    (Appointment.PATIENT_FIELDS), audited, its emails queued.
+    (Appointment.PATIENT_FIELDS), audited, its emails queued. The optional
+    rebooking-email consent is recorded with its time.
 
     A hold that lapsed is still confirmed if nobody took its time meanwhile;
     if someone did, they deleted it, and this raises SlotTaken.
@@ -204,6 +205,7 @@ def appointment_confirm(
         appointment.status = Appointment.Status.BOOKED
         appointment.hold_expires_at = None
         appointment.source_article = source_article
+        appointment.marketing_consent_at = timezone.now() if marketing_consent else None
         # The relations were checked when the time was held.
         appointment.full_clean(exclude=["location", "treatment", "provider", "room"])
         appointment.save()

@@ -3,7 +3,7 @@ import logging
 from django.tasks import task
 from django.utils import timezone
 
-from booking import emails
+from booking import emails, notices
 
 logger = logging.getLogger(__name__)
 
@@ -63,3 +63,26 @@ def _send_or_retry(this_task, send, subject: str, attempt: int, **ids) -> str:
         )
         return "retry scheduled"
     return "sent"
+
+
+@task()
+def send_change_notices(
+    appointment_id: int, change: str, change_id: int, tell_clinic: bool, attempt=1
+) -> str:
+    """Email the patient (and the clinic) that an appointment moved or was
+    cancelled, retrying while the mail server is down."""
+    return _send_or_retry(
+        send_change_notices,
+        lambda: notices.send_change_notices(
+            appointment_id=appointment_id,
+            change=change,
+            change_id=change_id,
+            tell_clinic=tell_clinic,
+        ),
+        f"appointment id={appointment_id} ({change})",
+        attempt,
+        appointment_id=appointment_id,
+        change=change,
+        change_id=change_id,
+        tell_clinic=tell_clinic,
+    )

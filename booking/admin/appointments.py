@@ -389,13 +389,15 @@ class AppointmentAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Patient"), {"fields": Appointment.PATIENT_FIELDS}),
+        (_("Patient"), {"fields": [*Appointment.PATIENT_FIELDS, "attendance"]}),
         (_("History"), {"fields": ["history"]}),
     ]
-    readonly_fields = ["local_start", "local_end", "history"]
+    readonly_fields = ["local_start", "local_end", "attendance", "history"]
 
     history = AppointmentRequestAdmin.history
+    attendance = AppointmentRequestAdmin.attendance
     _describe_changes = staticmethod(AppointmentRequestAdmin._describe_changes)
+    _who = staticmethod(AppointmentRequestAdmin._who)
 
     class Media:
         css = {"all": ["booking/admin.css"]}

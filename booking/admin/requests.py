@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from booking.http import client_ip
-from booking.models import AppointmentRequest, Treatment
+from booking.models import Appointment, AppointmentRequest, Treatment
 from booking.phones import normalize_phone
 from booking.services import (
     appointment_request_record_view,
@@ -40,6 +40,11 @@ TRACKING_FIELDS = [
 
 def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _local_appointment_time(appointment) -> str:
+    local = appointment.starts_at.astimezone(appointment.location.zone)
+    return local.strftime("%Y-%m-%d %H:%M %Z")
 
 
 def _patient_value(row: AppointmentRequest, name: str):
@@ -225,11 +230,17 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                 ),
             },
         ),
-        (_("Patient"), {"fields": PATIENT_FIELDS}),
+        (_("Patient"), {"fields": [*PATIENT_FIELDS, "attendance"]}),
         (_("Tracking"), {"fields": TRACKING_FIELDS}),
         (_("History"), {"fields": ["history"]}),
     ]
-    readonly_fields = ["reference", *PATIENT_FIELDS, *TRACKING_FIELDS, "history"]
+    readonly_fields = [
+        "reference",
+        *PATIENT_FIELDS,
+        "attendance",
+        *TRACKING_FIELDS,
+        "history",
+    ]
 
     class Media:
         css = {"all": ["booking/admin.css"]}
@@ -254,6 +265,34 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def age(self, obj):
         return timesince(obj.created_at, timezone.now(), depth=1)
 
+    @admin.display(description=_("missed appointments"))
+    def attendance(self, obj):
+        """The patient's no-shows and late cancellations (same email or
+        mobile number), so the front desk can apply the clinic's policy."""
+        missed = (
+            Appointment.objects.of_patient(email=obj.email, phone=obj.phone)
+            .missed()
+            .exclude(pk=obj.pk if isinstance(obj, Appointment) else None)
+            .select_related("treatment", "location")
+            .order_by("-starts_at")
+        )
+        if not missed:
+            return _("None on record.")
+        return format_html_join(
+            format_html("<br>"),
+            "{}: {} ({})",
+            (
+                (
+                    _local_appointment_time(appointment),
+                    appointment.treatment.name,
+                    _("no-show")
+                    if appointment.status == Appointment.Status.NO_SHOW
+                    else _("cancelled late"),
+                )
+                for appointment in missed
+            ),
+        )
+
     @admin.display(description=_("audit history"))
     def history(self, obj):
         entries = obj.audit_entries.select_related("actor")
@@ -263,7 +302,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             (
                 (
                     timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    entry.actor.get_username() if entry.actor else _("patient/system"),
+                    self._who(entry),
                     entry.get_action_display(),
                     self._describe_changes(entry.changes),
                     entry.ip_address or "",
@@ -282,6 +321,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             _("IP"),
             rows,
         )
+
+    @staticmethod
+    def _who(entry) -> str:
+        if entry.actor:
+            return entry.actor.get_username()
+        return _("the patient, online") if entry.by_patient else _("patient/system")
 
     @staticmethod
     def _describe_changes(changes: dict) -> str:

@@ -6,6 +6,7 @@ overlapping active appointments (and live holds) impossible for one provider and
 for one room, whatever the application does.
 """
 
+import datetime
 import secrets
 import zoneinfo
 
@@ -329,6 +330,25 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(
             status__in=ACTIVE_STATUSES, starts_at__lt=end, blocked_until__gt=start
         ).exclude(status=AppointmentStatus.HELD, hold_expires_at__lte=timezone.now())
+
+    def of_patient(self, *, email: str, phone: str) -> "AppointmentQuerySet":
+        """The same person's appointments, matched by email or mobile number."""
+        same = models.Q(pk__in=[])
+        if email:
+            same |= models.Q(email__iexact=email)
+        if phone:
+            same |= models.Q(phone=phone)
+        return self.filter(same)
+
+    def missed(self) -> "AppointmentQuerySet":
+        """No-shows, and cancellations made within the online cut-off
+        (BOOKING_CANCELLATION_CUTOFF_HOURS) before the start."""
+        cutoff = datetime.timedelta(hours=settings.BOOKING_CANCELLATION_CUTOFF_HOURS)
+        late = models.Q(
+            status=AppointmentStatus.CANCELLED,
+            cancelled_at__gt=models.F("starts_at") - cutoff,
+        )
+        return self.filter(late | models.Q(status=AppointmentStatus.NO_SHOW))
 
 
 class Appointment(Lifecycle):

@@ -4,12 +4,14 @@ import datetime
 import functools
 import hashlib
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -18,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
-from booking import ratelimit, scheduling
+from booking import ratelimit, rules, scheduling
 from booking.availability import choose_provider
 from booking.emails import calendar_file
 from booking.forms import AppointmentDetailsForm, published_article
@@ -42,6 +44,11 @@ from booking.scheduling import (
 )
 
 HOLD_KEY = "booking_hold_id"
+# "new" or "returning", as the patient answered before choosing a time.
+PATIENT_TYPE_KEY = "booking_patient_type"
+PATIENT_PARAM = "patient"
+# On a substitute's times page: the treatment the new patient asked for.
+ASKED_FOR_PARAM = "for"
 HOLD_START_KEY = "booking_hold_starts_at"
 ARTICLE_KEY = "booking_source_article"
 BOOKED_KEY = "booking_appointment_id"
@@ -173,7 +180,13 @@ def cached_times_page(view):
             return view(request, slug)
         params = tuple(
             request.GET.get(name, "")[:MAX_SLUG_LENGTH]
-            for name in ("provider", "week", ARTICLE_PARAM)
+            for name in (
+                "provider",
+                "week",
+                ARTICLE_PARAM,
+                PATIENT_PARAM,
+                ASKED_FOR_PARAM,
+            )
         )
         minute = int(timezone.now().timestamp() // 60)
         parts = (request.scheme, request.get_host(), slug, *params, minute)
@@ -210,6 +223,34 @@ def availability(request, slug):
     source = request.POST if request.method == "POST" else request.GET
     # The article that brought the patient, carried along to the appointment.
     article = source.get(ARTICLE_PARAM, "")[:MAX_SLUG_LENGTH]
+    patient_type = source.get(PATIENT_PARAM, "")
+    if treatment.new_patient_treatment_id is not None:
+        if patient_type not in ("new", "returning"):
+            return render(
+                request,
+                "booking/new_or_returning.html",
+                {"treatment": treatment, "article": article},
+            )
+        to_book = rules.treatment_to_book(treatment, new_patient=patient_type == "new")
+        if to_book != treatment:
+            query = {ASKED_FOR_PARAM: treatment.slug, PATIENT_PARAM: "new"}
+            if article:
+                query[ARTICLE_PARAM] = article
+            return redirect(
+                reverse("booking:availability", args=[to_book.slug])
+                + "?"
+                + urlencode(query)
+            )
+    asked_for = None
+    if patient_type == "new" and source.get(ASKED_FOR_PARAM):
+        asked_for = (
+            Treatment.objects.active()
+            .filter(
+                slug=source.get(ASKED_FOR_PARAM, "")[:MAX_SLUG_LENGTH],
+                new_patient_treatment=treatment,
+            )
+            .first()
+        )
     location, provider = _calendar_for(treatment, source.get("provider", ""))
     zone = location.zone
     today = timezone.localdate(timezone=zone)
@@ -228,27 +269,26 @@ def availability(request, slug):
             )
         except SlotTaken:
             taken_at = moment or timezone.now()
-            alternatives = _nearest(
-                _all_slots(
-                    location,
-                    treatment,
-                    provider,
-                    day - datetime.timedelta(days=3),
-                    day + datetime.timedelta(days=3),
-                ),
-                taken_at,
-            )
+            alternatives = alternatives_near(location, treatment, provider, taken_at)
         else:
             _remember_hold(request, hold)
             request.session[ARTICLE_KEY] = article
+            request.session[PATIENT_TYPE_KEY] = patient_type
             return redirect("booking:details", slug=treatment.slug)
-    horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
-    first = _week_start(request.GET.get("week", ""), today, horizon)
-    last = first + datetime.timedelta(days=6)
-    week = _all_slots(location, treatment, provider, first, last)
-    # Only an empty week needs the next free day, so only then look further.
-    later = [] if week else _all_slots(location, treatment, provider, last, None)
-    later = [slot for slot in later if _local(slot, zone).date() > last]
+    # Carried by every form and link on the page, so a choice is not lost.
+    carried = [
+        (name, value)
+        for name, value in (
+            ("provider", provider.pk if provider else ""),
+            (ARTICLE_PARAM, article),
+            (
+                PATIENT_PARAM,
+                patient_type if patient_type in ("new", "returning") else "",
+            ),
+            (ASKED_FOR_PARAM, asked_for.slug if asked_for else ""),
+        )
+        if value
+    ]
     return render(
         request,
         "booking/availability.html",
@@ -260,19 +300,52 @@ def availability(request, slug):
             "providers": location.providers.filter(
                 is_active=True, treatments=treatment
             ).order_by("display_name"),
-            "days": _slot_buttons(week, zone),
-            "week_start": first,
-            "previous_week": first - datetime.timedelta(days=7)
-            if first > today
-            else None,
-            "next_week": last + datetime.timedelta(days=1),
-            "next_available": _local(later[0], zone).date() if later else None,
+            **week_of_times(location, treatment, provider, request.GET.get("week", "")),
             "taken_at": taken_at,
             "alternatives": alternatives,
             "article": article,
+            "hidden": carried,
+            "query": "".join(f"&{urlencode({name: value})}" for name, value in carried),
+            "asked_for": asked_for,
             "request_url": request_form_url(treatment=treatment, article_slug=article),
         },
         status=409 if taken_at else 200,
+    )
+
+
+def week_of_times(location, treatment, provider, week: str) -> dict:
+    """A week of free times as booking/includes/slot_days.html shows it, from
+    the ISO day in `week` (kept between today and the horizon)."""
+    zone = location.zone
+    today = timezone.localdate(timezone=zone)
+    horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
+    first = _week_start(week, today, horizon)
+    last = first + datetime.timedelta(days=6)
+    slots = _all_slots(location, treatment, provider, first, last)
+    # Only an empty week needs the next free day, so only then look further.
+    later = [] if slots else _all_slots(location, treatment, provider, last, None)
+    later = [slot for slot in later if _local(slot, zone).date() > last]
+    return {
+        "days": _slot_buttons(slots, zone),
+        "week_start": first,
+        "previous_week": first - datetime.timedelta(days=7) if first > today else None,
+        "next_week": last + datetime.timedelta(days=1),
+        "next_available": _local(later[0], zone).date() if later else None,
+    }
+
+
+def alternatives_near(location, treatment, provider, moment) -> list:
+    """The free times nearest a time that was just taken, three days either side."""
+    day = moment.astimezone(location.zone).date()
+    return _nearest(
+        _all_slots(
+            location,
+            treatment,
+            provider,
+            day - datetime.timedelta(days=3),
+            day + datetime.timedelta(days=3),
+        ),
+        moment,
     )
 
 
@@ -360,10 +433,18 @@ class AppointmentDetailsView(TemplateView):
             return redirect("booking:availability", slug=kwargs["slug"])
         return super().dispatch(request, *args, **kwargs)
 
+    def get_form(self, data=None, **kwargs):
+        patient_type = self.request.session.get(PATIENT_TYPE_KEY, "")
+        if patient_type:
+            kwargs.setdefault("initial", {}).setdefault("patient_type", patient_type)
+        return self.form_class(data, treatment=self.treatment, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("form", self.form_class())
+        context.setdefault("form", self.get_form())
         context["hold"] = self.hold
+        context["policy"] = cancellation_policy()
+        context["consultation"] = getattr(self, "consultation", None)
         context["treatment"] = self.treatment
         zone = self.hold.location.time_zone if self.hold else settings.TIME_ZONE
         context.setdefault("treatment_zone", zone)
@@ -372,7 +453,9 @@ class AppointmentDetailsView(TemplateView):
     def post(self, request, *args, **kwargs):
         if "alternative" in request.POST:
             return self.switch_time(request)
-        form = self.form_class(request.POST)
+        form = self.get_form(request.POST)
+        if form.is_valid():
+            self.check_consultation_rule(form)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         if form.is_bot():
@@ -389,6 +472,7 @@ class AppointmentDetailsView(TemplateView):
             appointment = appointment_confirm(
                 hold=self.hold,
                 source_article=published_article(request.session.get(ARTICLE_KEY, "")),
+                marketing_consent=form.wants_rebooking_reminder(),
                 **form.patient_fields(),
             )
         except SlotTaken:
@@ -404,6 +488,24 @@ class AppointmentDetailsView(TemplateView):
         request.session[BOOKED_KEY] = appointment.pk
         return redirect("booking:confirmed")
 
+    def check_consultation_rule(self, form) -> None:
+        """A new patient who holds a time for a treatment that new patients
+        start elsewhere is sent to that treatment's times, keeping the hold
+        (they may be returning after all)."""
+        new_patient = form.cleaned_data["patient_type"] == "new"
+        to_book = rules.treatment_to_book(self.treatment, new_patient=new_patient)
+        if to_book != self.treatment:
+            form.add_error(
+                "patient_type",
+                _(
+                    "New patients start with %(first)s, so a provider can check "
+                    "that %(treatment)s is right for you: please choose a "
+                    "%(first)s time instead."
+                )
+                % {"first": to_book.name, "treatment": self.treatment.name},
+            )
+            self.consultation = to_book
+
     def with_alternatives(self, form, **extra):
         location = treatment_location(self.treatment)
         slots = _all_slots(location, self.treatment, None) if location else []
@@ -416,7 +518,7 @@ class AppointmentDetailsView(TemplateView):
 
     def switch_time(self, request):
         """Hold an alternative time, keeping everything the patient typed."""
-        form = self.form_class(initial=request.POST.dict())
+        form = self.get_form(initial=request.POST.dict())
         location = treatment_location(self.treatment)
         try:
             if location is None:
@@ -434,6 +536,15 @@ class AppointmentDetailsView(TemplateView):
         _remember_hold(request, hold)
         self.hold = hold
         return self.render_to_response(self.get_context_data(form=form))
+
+
+def cancellation_policy() -> str:
+    """The clinic's policy, shown before a patient books."""
+    return settings.BOOKING_CANCELLATION_POLICY or _(
+        "Please give us at least %(hours)s hours’ notice if you need to cancel or "
+        "change: online with the link in your confirmation email, or by phone. "
+        "Late cancellations and missed appointments are noted on your record."
+    ) % {"hours": settings.BOOKING_CANCELLATION_CUTOFF_HOURS}
 
 
 def _remember_hold(request, hold: Appointment) -> None:
@@ -470,6 +581,7 @@ def appointment_confirmed(request):
         {
             "appointment": appointment,
             "local_start": appointment.starts_at.astimezone(appointment.location.zone),
+            "manage_path": reverse("booking:manage", args=[appointment.manage_token]),
         },
     )
 

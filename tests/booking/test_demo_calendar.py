@@ -78,7 +78,7 @@ def test_demo_providers_are_fictional_and_work_the_opening_hours():
         assert set(provider.treatments.values_list("slug", flat=True)) == demo_slugs
 
 
-def test_injectables_become_bookable_and_consultations_stay_requests():
+def test_injectables_and_the_consultation_become_bookable():
     load()
     botox = Treatment.objects.get(slug="botox")
     assert botox.is_bookable_online
@@ -89,9 +89,14 @@ def test_injectables_become_bookable_and_consultations_stay_requests():
     assert botox.room_kind.name == "Treatment room"
     assert set(
         Treatment.objects.filter(is_bookable_online=True).values_list("slug", flat=True)
-    ) == {"botox", "dysport", "xeomin", "dermal-fillers"}
-    consultation = Treatment.objects.get(slug="consultation")
-    assert not consultation.is_bookable_online
+    ) == {"botox", "dysport", "xeomin", "dermal-fillers", "consultation"}
+    # New filler patients start with a consultation; neuromodulators get a
+    # rebooking email at about 3½ months (effects last about 3–4).
+    fillers = Treatment.objects.get(slug="dermal-fillers")
+    assert fillers.new_patient_treatment.slug == "consultation"
+    assert botox.new_patient_treatment is None
+    assert botox.rebook_after_days == 105
+    assert fillers.rebook_after_days is None
 
 
 def test_staff_edits_survive_a_second_run():

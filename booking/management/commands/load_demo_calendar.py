@@ -31,10 +31,16 @@ PROVIDERS = [
     ("Demo Provider C", Provider.Credential.MD),
 ]
 
-# Neuromodulators and fillers: short injectable visits patients can book
-# themselves. Everything else (consultation, peels, microneedling, sweating)
-# stays a request, so the front desk talks to the patient first.
-BOOKABLE_ONLINE = {"botox", "dysport", "xeomin", "dermal-fillers"}
+# Neuromodulators, fillers and the consultation: short visits patients can
+# book themselves. Everything else (peels, microneedling, sweating) stays a
+# request, so the front desk talks to the patient first.
+BOOKABLE_ONLINE = {"botox", "dysport", "xeomin", "dermal-fillers", "consultation"}
+# Fillers carry the rarer but serious risks (a filler blocking a blood vessel),
+# so a new patient sees a clinician in a consultation first.
+NEW_PATIENTS_START_WITH = {"dermal-fillers": "consultation"}
+# Neuromodulator effects typically last about 3–4 months: offer one
+# "time to rebook?" email (to patients who agreed) at about 3½.
+REBOOK_AFTER_DAYS = {"botox": 105, "dysport": 105, "xeomin": 105}
 ROOM_KINDS = {
     "botox": TREATMENT_ROOM,
     "dysport": TREATMENT_ROOM,
@@ -124,6 +130,7 @@ class Command(BaseCommand):
             Treatment.objects.filter(slug__in=[t["slug"] for t in TREATMENTS])
         )
         configured = 0
+        by_slug = {treatment.slug: treatment for treatment in treatments}
         for treatment in treatments:
             if not never_configured(treatment):
                 continue
@@ -134,6 +141,10 @@ class Command(BaseCommand):
                 "minimum_notice_minutes": MINIMUM_NOTICE_MINUTES,
                 "booking_horizon_days": HORIZON_DAYS,
                 "room_kind_id": kinds[kind].pk if kind else None,
+                "new_patient_treatment_id": getattr(
+                    by_slug.get(NEW_PATIENTS_START_WITH.get(treatment.slug)), "pk", None
+                ),
+                "rebook_after_days": REBOOK_AFTER_DAYS.get(treatment.slug),
             }
             if all(getattr(treatment, f) == v for f, v in wanted.items()):
                 continue  # a request-only treatment: the defaults are right

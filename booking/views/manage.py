@@ -1,0 +1,156 @@
+"""The patient's own appointment page, reached only by the secret link in their
+confirmation: see it, add it to a calendar, move it to another free time or
+cancel it, up to the cut-off (booking.patient_changes).
+
+The link is the only key. It opens nothing once the appointment has started,
+and the page shows no contact details, so a forwarded or leaked link reveals
+no more than the appointment itself.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from booking.emails import calendar_file
+from booking.http import client_ip
+from booking.models import Appointment
+from booking.patient_changes import (
+    TooLateToChange,
+    appointment_cancel_by_patient,
+    appointment_reschedule_by_patient,
+    can_change,
+    change_deadline,
+)
+from booking.scheduling import SlotTaken
+from booking.views.online import (
+    _all_slots,
+    _parse_moment,
+    alternatives_near,
+    week_of_times,
+)
+
+# token_urlsafe(32) gives 43 characters; anything much longer is not ours.
+MAX_TOKEN_LENGTH = 64
+# Statuses a manage link still opens: booked, or cancelled (to say so).
+SHOWN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CANCELLED)
+
+
+def _managed(token: str) -> Appointment:
+    """The appointment this link belongs to, if it has not started; else 404
+    (the same answer for a wrong, foreign or spent link)."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Http404
+    appointment = (
+        Appointment.objects.select_related("treatment", "provider", "location")
+        .filter(
+            manage_token=token,
+            status__in=SHOWN_STATUSES,
+            starts_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def _context(appointment: Appointment, **extra) -> dict:
+    zone = appointment.location.zone
+    return {
+        "appointment": appointment,
+        "token": appointment.manage_token,
+        "local_start": appointment.starts_at.astimezone(zone),
+        "can_change": can_change(appointment),
+        "deadline": change_deadline(appointment).astimezone(zone),
+        "cutoff_hours": settings.BOOKING_CANCELLATION_CUTOFF_HOURS,
+        **extra,
+    }
+
+
+@never_cache
+@require_safe
+def manage(request, token):
+    appointment = _managed(token)
+    return render(request, "booking/manage.html", _context(appointment))
+
+
+@never_cache
+@require_safe
+def manage_calendar_file(request, token):
+    appointment = _managed(token)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise Http404
+    response = HttpResponse(calendar_file(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{appointment.reference}.ics"'
+    )
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_cancel(request, token):
+    """GET asks "are you sure?"; POST cancels."""
+    appointment = _managed(token)
+    if request.method == "POST" and can_change(appointment):
+        try:
+            appointment_cancel_by_patient(
+                appointment=appointment, ip_address=client_ip(request)
+            )
+        except TooLateToChange:
+            pass  # the page below explains the cut-off
+        else:
+            return redirect("booking:manage", token=token)
+        appointment = _managed(token)
+    return render(request, "booking/manage_cancel.html", _context(appointment))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def manage_reschedule(request, token):
+    """A week of free times for the same treatment; choosing one moves the
+    appointment there at once (no hold: the move itself is the write the
+    database settles)."""
+    appointment = _managed(token)
+    if not can_change(appointment):
+        return render(request, "booking/manage_cancel.html", _context(appointment))
+    location, treatment = appointment.location, appointment.treatment
+    taken_at, alternatives = None, []
+    if request.method == "POST":
+        moment = _parse_moment(request.POST.get("start", ""))
+        day = (moment or timezone.now()).astimezone(location.zone).date()
+        slot = next(
+            (
+                slot
+                for slot in _all_slots(location, treatment, None, day, day)
+                if slot.starts_at == moment
+            ),
+            None,
+        )
+        try:
+            if slot is None:
+                raise SlotTaken
+            appointment_reschedule_by_patient(
+                appointment=appointment, slot=slot, ip_address=client_ip(request)
+            )
+        except TooLateToChange:
+            return redirect("booking:manage", token=token)
+        except SlotTaken:
+            taken_at = moment or timezone.now()
+            alternatives = alternatives_near(location, treatment, None, taken_at)
+        else:
+            return redirect("booking:manage", token=token)
+    return render(
+        request,
+        "booking/manage_reschedule.html",
+        _context(
+            appointment,
+            **week_of_times(location, treatment, None, request.GET.get("week", "")),
+            taken_at=taken_at,
+            alternatives=alternatives,
+        ),
+        status=409 if taken_at else 200,
+    )
