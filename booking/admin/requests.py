@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -279,7 +280,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         if not missed:
             return _("None on record.")
         return format_html_join(
-            format_html("<br>"),
+            mark_safe("<br>"),
             "{}: {} ({})",
             (
                 (
