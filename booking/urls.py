@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import online, requests, treatments
+from booking.views import online, requests, treatments, waitlist
 
 app_name = "booking"
 urlpatterns = [
@@ -23,10 +23,22 @@ urlpatterns = [
         online.appointment_calendar_file,
         name="calendar-file",
     ),
+    path("book/waitlist/<str:token>/", waitlist.offer, name="waitlist-offer"),
+    path("book/waitlist/<str:token>/leave/", waitlist.leave, name="waitlist-leave"),
     path("book/<slug:slug>/", online.availability, name="availability"),
     path(
         "book/<slug:slug>/details/",
         online.AppointmentDetailsView.as_view(),
         name="details",
+    ),
+    path(
+        "book/<slug:slug>/waitlist/",
+        waitlist.WaitlistJoinView.as_view(),
+        name="waitlist-join",
+    ),
+    path(
+        "book/<slug:slug>/waitlist/joined/",
+        waitlist.WaitlistJoinedView.as_view(),
+        name="waitlist-joined",
     ),
 ]

@@ -1,3 +1,3 @@
 """The back office: requests, the clinic's calendar, appointments."""
 
-from booking.admin import appointments, calendar, requests  # noqa: F401
+from booking.admin import appointments, calendar, requests, waitlist  # noqa: F401

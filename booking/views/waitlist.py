@@ -1,0 +1,225 @@
+"""The waitlist's pages: join it, book an offered time, leave it."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_safe
+from django.views.generic import CreateView, TemplateView
+
+from booking.forms import PATIENT_ERRORS, PATIENT_LABELS, PATIENT_WIDGETS
+from booking.http import client_ip
+from booking.models import Treatment, WaitlistEntry
+from booking.ratelimit import RateLimited
+from booking.scheduling import treatment_location
+from booking.views.online import _nearest, _parse_moment
+from booking.waitlist import (
+    SESSION_ENTRY_KEY,
+    bookable_days,
+    check_dates,
+    entry_slots,
+    is_free,
+    suits,
+    waitlist_join,
+    waitlist_leave,
+)
+
+# The "joined" page shows the entry whose id this session holds, so its URL
+# reveals nothing and is useless to anyone else.
+JOINED_KEY = "booking_waitlist_joined"
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERRORS = {
+    "required": _("Please choose a date."),
+    "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
+}
+
+
+class WaitlistJoinForm(forms.ModelForm):
+    """A patient's waitlist request; its days are checked as waitlist_join
+    checks them, so every problem shows at once."""
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ("first_name", "email", "earliest_date", "latest_date", "time_of_day")
+        widgets = {
+            "first_name": PATIENT_WIDGETS["first_name"],
+            "email": PATIENT_WIDGETS["email"],
+            "earliest_date": DATE_WIDGET,
+            "latest_date": DATE_WIDGET,
+            "time_of_day": forms.RadioSelect,
+        }
+        labels = {
+            "first_name": _("First name"),
+            "email": PATIENT_LABELS["email"],
+            "earliest_date": _("From"),
+            "latest_date": _("Until"),
+            "time_of_day": _("Time of day"),
+        }
+        help_texts = {
+            "email": _("We email you only about free times for this treatment."),
+            "latest_date": _("You leave the waitlist by itself after this day."),
+        }
+        error_messages = {
+            "first_name": PATIENT_ERRORS["first_name"],
+            "email": PATIENT_ERRORS["email"],
+            "earliest_date": DATE_ERRORS,
+            "latest_date": DATE_ERRORS,
+            "time_of_day": {"required": _("Please choose a time of day.")},
+        }
+
+    def __init__(self, *args, treatment, location, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.treatment, self.location = treatment, location
+        first, last = bookable_days(treatment, location)
+        for name in ("earliest_date", "latest_date"):
+            self.fields[name].widget.attrs.update(
+                {"min": first.isoformat(), "max": last.isoformat()}
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        earliest, latest = cleaned.get("earliest_date"), cleaned.get("latest_date")
+        if earliest and latest:
+            try:
+                check_dates(
+                    treatment=self.treatment,
+                    location=self.location,
+                    earliest_date=earliest,
+                    latest_date=latest,
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+@method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+class WaitlistJoinView(CreateView):
+    form_class = WaitlistJoinForm
+    template_name = "booking/waitlist_join.html"
+
+    @cached_property
+    def treatment(self):
+        return get_object_or_404(
+            Treatment.objects.bookable_online(), slug=self.kwargs["slug"]
+        )
+
+    @cached_property
+    def location(self):
+        location = treatment_location(self.treatment)
+        if location is None:
+            raise Http404
+        return location
+
+    def get_initial(self):
+        """The week the patient was looking at (?week=), kept bookable."""
+        first, last = bookable_days(self.treatment, self.location)
+        try:
+            week = datetime.date.fromisoformat(self.request.GET.get("week", "")[:10])
+        except ValueError:
+            return {}
+        week = min(max(week, first), last)
+        return {
+            "earliest_date": week,
+            "latest_date": min(week + datetime.timedelta(days=6), last),
+        }
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {
+            "treatment": self.treatment,
+            "location": self.location,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["treatment"] = self.treatment
+        context["location"] = self.location
+        return context
+
+    def form_valid(self, form):
+        try:
+            entry = waitlist_join(
+                treatment=self.treatment,
+                location=self.location,
+                client_ip=client_ip(self.request),
+                **form.cleaned_data,
+            )
+        except RateLimited:
+            return render(
+                self.request, "booking/appointmentrequest_refused.html", status=429
+            )
+        except ValidationError as error:  # the day changed since clean()
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        self.request.session[JOINED_KEY] = entry.pk
+        return redirect("booking:waitlist-joined", slug=self.treatment.slug)
+
+
+@method_decorator(never_cache, name="dispatch")
+class WaitlistJoinedView(TemplateView):
+    template_name = "booking/waitlist_joined.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entry"] = get_object_or_404(
+            WaitlistEntry.objects.select_related("treatment", "location"),
+            pk=self.request.session.get(JOINED_KEY),
+            treatment__slug=self.kwargs["slug"],
+        )
+        return context
+
+
+def _entry(token: str) -> WaitlistEntry:
+    return get_object_or_404(
+        WaitlistEntry.objects.select_related("treatment", "location"), token=token
+    )
+
+
+@never_cache
+@require_safe
+def offer(request, token):
+    """An emailed offer: book the time if it is still free, otherwise one of
+    the nearest free times that still suit the entry."""
+    entry = _entry(token)
+    context = {"entry": entry, "treatment": entry.treatment, "location": entry.location}
+    if entry.status == WaitlistEntry.Status.WAITING:
+        moment = _parse_moment(request.GET.get("start", ""))
+        if (
+            moment is not None
+            and suits(entry, moment)
+            and is_free(
+                location=entry.location, treatment=entry.treatment, starts_at=moment
+            )
+        ):
+            context["offered"] = moment.astimezone(datetime.UTC)
+        else:
+            context["taken"] = moment is not None
+            context["alternatives"] = _nearest(
+                entry_slots(entry), moment or timezone.now()
+            )
+        # Whatever time the patient books from here ends their wait.
+        request.session[SESSION_ENTRY_KEY] = entry.pk
+    return render(request, "booking/waitlist_offer.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def leave(request, token):
+    """Leave the waitlist: a confirm button, so a mail scanner opening the
+    link does not take the patient off it."""
+    entry = _entry(token)
+    if request.method == "POST":
+        waitlist_leave(token)
+        return redirect("booking:waitlist-leave", token=token)
+    return render(
+        request,
+        "booking/waitlist_leave.html",
+        {"entry": entry, "treatment": entry.treatment},
+    )

@@ -1,0 +1,626 @@
+"""The waitlist: joining, which entries a freed time suits, offers in join order
+and each once, the offer and leave pages, expiry, and the admin."""
+
+import datetime
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from booking import waitlist
+from booking.models import (
+    Appointment,
+    Location,
+    OutgoingMessage,
+    ProviderSchedule,
+    WaitlistEntry,
+)
+from booking.ratelimit import RateLimited
+from booking.scheduling import appointment_book
+from tests.booking import test_scheduling
+from tests.booking.factories import TreatmentFactory
+from tests.booking.test_scheduling import MONDAY, NINE_AM, PATIENT, run_concurrently
+
+# The calendar fixtures of the scheduling tests (Ana and Ben, Mondays 9 to 5,
+# New York).
+calendar = test_scheduling.calendar
+open_calendar = test_scheduling.open_calendar
+
+pytestmark = pytest.mark.django_db
+
+# Tuesday 2026-12-01, 12:00 UTC (07:00 in New York): MONDAY is next week.
+NOW = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
+HOUR = datetime.timedelta(hours=1)
+SUNDAY = MONDAY - datetime.timedelta(days=1)
+TUESDAY = MONDAY + datetime.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def clinic(open_calendar):
+    treatment = open_calendar["treatment"]
+    treatment.is_bookable_online = True
+    treatment.save()
+    return open_calendar
+
+
+def wait(clinic, *, first=MONDAY, last=MONDAY, **fields) -> WaitlistEntry:
+    """A waiting entry, stored as it is (no date rules: any past or future)."""
+    return WaitlistEntry.objects.create(
+        **{
+            "treatment": clinic["treatment"],
+            "location": clinic["location"],
+            "first_name": "Zelda",
+            "email": "zelda@example.com",
+            "earliest_date": first,
+            "latest_date": last,
+        }
+        | fields
+    )
+
+
+def join(clinic, **fields) -> WaitlistEntry:
+    return waitlist.waitlist_join(
+        **{
+            "treatment": clinic["treatment"],
+            "location": clinic["location"],
+            "first_name": "Zelda",
+            "email": "zelda@example.com",
+            "earliest_date": MONDAY,
+            "latest_date": MONDAY + datetime.timedelta(days=6),
+            "time_of_day": "morning",
+            "client_ip": "203.0.113.9",
+        }
+        | fields
+    )
+
+
+def offer(clinic, at=NINE_AM) -> int:
+    return waitlist.waitlist_offer_send(
+        treatment_id=clinic["treatment"].pk,
+        location_id=clinic["location"].pk,
+        starts_at=at,
+    )
+
+
+def book(clinic, *, provider="ana", at=NINE_AM) -> Appointment:
+    return appointment_book(
+        location=clinic["location"],
+        treatment=clinic["treatment"],
+        provider=clinic[provider],
+        room=None,
+        starts_at=at,
+        created_by=None,
+        **PATIENT,
+    )
+
+
+def cancel(appointment, capture) -> None:
+    """Cancel as the manage page does: time_freed in the cancelling transaction."""
+    with capture(execute=True), transaction.atomic():
+        Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
+        waitlist.time_freed(appointment)
+
+
+def emailed(mailoutbox) -> list[str]:
+    return [message.to[0] for message in mailoutbox]
+
+
+# --- joining ----------------------------------------------------------------------
+
+
+def test_joining_stores_a_waiting_entry(clinic):
+    entry = join(clinic)
+    assert entry.status == WaitlistEntry.Status.WAITING
+    assert (entry.earliest_date, entry.latest_date) == (
+        MONDAY,
+        MONDAY + datetime.timedelta(days=6),
+    )
+    assert len(entry.token) >= 40
+    assert WaitlistEntry.objects.get() == entry
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field", "code"),
+    [
+        (NOW.date() - datetime.timedelta(days=1), MONDAY, "earliest_date", "past_date"),
+        (TUESDAY, MONDAY, "latest_date", "dates_order"),
+        # The treatment is booked 60 days ahead: up to January 30, 2027.
+        (MONDAY, datetime.date(2027, 1, 31), "latest_date", "too_far"),
+    ],
+)
+def test_joining_refuses_dates_in_the_past_out_of_order_or_past_the_horizon(
+    clinic, first, last, field, code
+):
+    with pytest.raises(ValidationError) as refused:
+        join(clinic, earliest_date=first, latest_date=last)
+    assert refused.value.error_dict[field][0].code == code
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_the_last_bookable_day_is_still_fine(clinic):
+    assert join(clinic, latest_date=datetime.date(2027, 1, 30)).pk
+
+
+def test_joining_twice_for_overlapping_days_keeps_one_entry(clinic):
+    first = join(clinic)
+    again = join(
+        clinic, email="ZELDA@example.com", earliest_date=TUESDAY, time_of_day="any"
+    )
+    assert again == first
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_other_days_or_another_treatment_are_another_entry(clinic):
+    join(clinic)
+    later = MONDAY + datetime.timedelta(days=7)
+    join(clinic, earliest_date=later, latest_date=later)
+    join(clinic, treatment=TreatmentFactory(slug="peel"))
+    assert WaitlistEntry.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_identical_joins_at_once_store_one_entry(clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 100
+    # From ten addresses: one address's joins already queue on its counter.
+    results = run_concurrently(
+        lambda n: join(clinic, client_ip=f"203.0.113.{n}"), range(20)
+    )
+    assert all(isinstance(result, WaitlistEntry) for result in results), results
+    assert WaitlistEntry.objects.count() == 1
+    assert {result.pk for result in results} == {WaitlistEntry.objects.get().pk}
+
+
+def test_joining_is_rate_limited_per_client_address(clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 2
+    for n in range(2):
+        join(clinic, email=f"patient{n}@example.com")
+    with pytest.raises(RateLimited):
+        join(clinic, email="patient3@example.com")
+    join(clinic, email="patient4@example.com", client_ip="198.51.100.7")
+    assert WaitlistEntry.objects.count() == 3
+
+
+JOIN = "/book/laser/waitlist/"
+JOIN_FORM = {
+    "first_name": "Zoë",
+    "email": "zoe@example.com",
+    "earliest_date": "2026-12-07",
+    "latest_date": "2026-12-13",
+    "time_of_day": "morning",
+}
+
+
+def test_the_times_page_links_to_the_waitlist_for_its_week(client, clinic):
+    html = client.get("/book/laser/", {"week": "2026-12-07"}).content.decode()
+    assert f'href="{JOIN}?week=2026-12-07"' in html
+
+
+def test_the_join_page_starts_from_the_week_and_says_what_we_email(client, clinic):
+    response = client.get(JOIN, {"week": "2026-12-07"})
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    html = response.content.decode()
+    assert 'name="earliest_date" value="2026-12-07"' in html
+    assert 'name="latest_date" value="2026-12-13"' in html
+    assert 'min="2026-12-01"' in html and 'max="2027-01-30"' in html
+    assert "we email you a link to book it" in html
+    assert "a link to leave it" in html
+    # A nonsense week is simply not used.
+    assert client.get(JOIN, {"week": "x" * 50}).status_code == 200
+
+
+def test_joining_through_the_page_says_what_happens_next(client, clinic):
+    response = client.post(JOIN, JOIN_FORM)
+    assert response.status_code == 302
+    assert response.url == "/book/laser/waitlist/joined/"
+    entry = WaitlistEntry.objects.get()
+    assert (entry.first_name, entry.time_of_day) == ("Zoë", "morning")
+    html = client.get(response.url).content.decode()
+    assert "You are on the waitlist" in html
+    assert "Monday, December 7 to Sunday, December 13, 2026" in html
+    assert "Morning (9–12)" in html
+    assert f"/book/waitlist/{entry.token}/leave/" in html
+    # Another visitor's session has no entry to show.
+    assert Client().get(response.url).status_code == 404
+
+
+def test_bad_dates_on_the_page_keep_what_was_typed(client, clinic):
+    response = client.post(
+        JOIN,
+        JOIN_FORM
+        | {
+            "earliest_date": "2026-11-30",
+            "latest_date": "2027-03-01",
+            "time_of_day": "",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="error-summary"' in html
+    assert "Choose today or a later date." in html
+    assert "We book up to January 30, 2027" in html
+    assert "Please choose a time of day." in html  # every problem at once
+    assert 'value="Zoë"' in html and 'value="zoe@example.com"' in html
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_the_page_refuses_past_the_rate_limit(client, clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 1
+    assert client.post(JOIN, JOIN_FORM).status_code == 302
+    other = JOIN_FORM | {"email": "someone@example.com"}
+    assert client.post(JOIN, other).status_code == 429
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_only_treatments_booked_online_have_a_waitlist(client, clinic):
+    TreatmentFactory(slug="peel")
+    assert client.get("/book/peel/waitlist/").status_code == 404
+    assert client.post("/book/peel/waitlist/", JOIN_FORM).status_code == 404
+
+
+# --- which entries a freed time suits ---------------------------------------------
+
+
+def test_a_time_is_offered_to_entries_whose_days_include_it(clinic, mailoutbox):
+    wait(clinic, email="before@example.com", first=SUNDAY, last=SUNDAY)
+    wait(clinic, email="during@example.com", first=SUNDAY, last=TUESDAY)
+    wait(clinic, email="that-day@example.com")
+    wait(clinic, email="after@example.com", first=TUESDAY, last=TUESDAY)
+    assert offer(clinic) == 2
+    assert emailed(mailoutbox) == ["during@example.com", "that-day@example.com"]
+
+
+@pytest.mark.parametrize(
+    ("utc", "expected"),
+    [
+        # Each is another time of day in UTC than in New York.
+        (datetime.time(13, 30), "any"),  # 08:30: before the morning
+        (datetime.time(14, 0), "morning"),  # 09:00
+        (datetime.time(16, 59), "morning"),  # 11:59
+        (datetime.time(17, 0), "afternoon"),  # 12:00
+        (datetime.time(21, 59), "afternoon"),  # 16:59
+        (datetime.time(22, 0), "evening"),  # 17:00
+    ],
+)
+def test_the_time_of_day_is_read_in_the_locations_zone(clinic, utc, expected):
+    for time_of_day in ("any", "morning", "afternoon", "evening"):
+        wait(clinic, time_of_day=time_of_day)
+    starts_at = datetime.datetime.combine(MONDAY, utc, datetime.UTC)
+    matching = waitlist.matching_entries(
+        treatment_id=clinic["treatment"].pk,
+        location=clinic["location"],
+        starts_at=starts_at,
+    )
+    assert sorted(entry.time_of_day for entry in matching) == sorted({"any", expected})
+
+
+def test_an_evening_time_is_offered_to_evening_entries_only(clinic, mailoutbox):
+    ProviderSchedule.objects.filter(provider=clinic["ana"]).update(
+        ends=datetime.time(20)
+    )
+    clinic["location"].opening_hours.filter(weekday=0).update(closes=datetime.time(20))
+    wait(clinic, email="morning@example.com", time_of_day="morning")
+    wait(clinic, email="evening@example.com", time_of_day="evening")
+    assert offer(clinic, at=NINE_AM + 9 * HOUR) == 1  # 18:00 in New York
+    assert emailed(mailoutbox) == ["evening@example.com"]
+
+
+def test_other_treatments_and_ended_entries_are_not_offered(clinic, mailoutbox):
+    other = TreatmentFactory(slug="peel")
+    wait(clinic, email="peel@example.com", treatment=other)
+    for status in ("booked", "expired", "removed"):
+        wait(clinic, email=f"{status}@example.com", status=status)
+    wait(clinic, email="waiting@example.com")
+    assert offer(clinic) == 1
+    assert emailed(mailoutbox) == ["waiting@example.com"]
+
+
+def test_a_time_taken_again_before_the_task_runs_is_not_offered(clinic, mailoutbox):
+    wait(clinic)
+    book(clinic, provider="ana")
+    book(clinic, provider="ben")
+    assert offer(clinic) == 0
+    assert mailoutbox == []
+
+
+# --- order and once only ----------------------------------------------------------
+
+
+def test_offers_go_in_join_order_to_the_first_few_only(clinic, mailoutbox, settings):
+    settings.BOOKING_WAITLIST_OFFERS = 3
+    # Stored out of order: join time decides, not the row id.
+    for minutes in [40, 10, 30, 20, 50]:
+        wait(
+            clinic,
+            email=f"joined-{minutes}@example.com",
+            created_at=NOW
+            - datetime.timedelta(days=1)
+            + datetime.timedelta(minutes=minutes),
+        )
+    assert offer(clinic) == 3
+    assert emailed(mailoutbox) == [
+        "joined-10@example.com",
+        "joined-20@example.com",
+        "joined-30@example.com",
+    ]
+
+
+def test_a_cancellation_offers_its_time_by_email_once(
+    clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks, settings
+):
+    entry = wait(clinic, first_name="Zelda", time_of_day="morning")
+    wait(clinic, email="other@example.com", time_of_day="morning")
+    appointment = book(clinic)
+    run_worker()  # the booking's own emails
+    mailoutbox.clear()
+
+    cancel(appointment, django_capture_on_commit_callbacks)
+    cancel(appointment, django_capture_on_commit_callbacks)  # freed twice
+    run_worker()
+    run_worker()
+    assert emailed(mailoutbox) == ["zelda@example.com", "other@example.com"]
+    assert OutgoingMessage.objects.filter(sent_at__isnull=False).count() == 2
+
+    message = mailoutbox[0]
+    body = message.body
+    treatment = clinic["treatment"]
+    assert treatment.name in body
+    assert "Monday, December 7, 2026 at 9:00 AM (EST)" in body
+    assert "Springfield, 120 Garden Street, Springfield" in body
+    start = "2026-12-07T14%3A00%3A00%2B00%3A00"
+    assert f"{settings.SITE_URL}/book/waitlist/{entry.token}/?start={start}" in body
+    assert f"{settings.SITE_URL}/book/waitlist/{entry.token}/leave/" in body
+    # Nothing else about the patient, and no treatment in the subject.
+    for value in ("Zelda", "other@example.com", PATIENT["first_name"]):
+        assert value not in body
+    assert treatment.name not in message.subject
+
+
+def test_moving_an_appointment_offers_its_old_time(
+    clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    wait(clinic)
+    appointment = book(clinic)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        waitlist.time_freed(appointment)  # with the old time still loaded
+        appointment.starts_at += 2 * HOUR
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at + 2 * HOUR,
+            blocked_until=appointment.blocked_until + 2 * HOUR,
+        )
+    mailoutbox.clear()
+    run_worker()
+    assert len(mailoutbox) == 1
+    assert "at 9:00 AM (EST)" in mailoutbox[0].body
+
+
+def test_a_time_in_the_past_is_not_offered(clinic, django_capture_on_commit_callbacks):
+    wait(clinic)
+    appointment = book(clinic)
+    with time_machine.travel(NINE_AM + HOUR, tick=False):
+        with django_capture_on_commit_callbacks() as callbacks:
+            waitlist.time_freed(appointment)
+    assert callbacks == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_offering_one_time_at_once_email_each_patient_once(
+    clinic, mailoutbox
+):
+    for n in range(3):
+        wait(clinic, email=f"patient{n}@example.com")
+    results = run_concurrently(lambda _: offer(clinic), range(2))
+    assert sum(results) == 3, results
+    assert sorted(emailed(mailoutbox)) == [f"patient{n}@example.com" for n in range(3)]
+
+
+# --- the offer page ---------------------------------------------------------------
+
+
+def offer_url(entry, at=NINE_AM) -> str:
+    url = reverse("booking:waitlist-offer", kwargs={"token": entry.token})
+    return f"{url}?start={at.isoformat().replace('+', '%2B')}"
+
+
+def test_an_offered_time_still_free_has_a_book_button(client, clinic):
+    entry = wait(clinic)
+    response = client.get(offer_url(entry))
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    html = response.content.decode()
+    assert "Monday, December 7, 2026 at 9:00 AM EST" in html
+    assert 'action="/book/laser/"' in html
+    assert f'name="start" value="{NINE_AM.isoformat()}"' in html
+    assert "Book this time" in html
+    assert client.session[waitlist.SESSION_ENTRY_KEY] == entry.pk
+
+
+def test_an_offered_time_taken_meanwhile_shows_other_times_that_suit(client, clinic):
+    entry = wait(clinic, last=TUESDAY, time_of_day="afternoon")
+    book(clinic, provider="ana")
+    book(clinic, provider="ben")
+    html = client.get(offer_url(entry)).content.decode()
+    assert "That time was taken" in html and "Book this time" not in html
+    starts = [
+        datetime.datetime.fromisoformat(value)
+        for value in re.findall(r'name="start" value="([^"]+)"', html)
+    ]
+    assert len(starts) == 6
+    zone = clinic["location"].zone
+    for start in starts:  # the afternoons of that Monday (Tuesday: no provider)
+        local = start.astimezone(zone)
+        assert local.date() == MONDAY and 12 <= local.hour < 17, local
+
+
+def test_booking_from_an_offer_marks_the_entry_booked(client, clinic, rf):
+    entry = wait(clinic)
+    other = wait(clinic, email="other@example.com")
+    client.get(offer_url(entry))
+    assert client.post("/book/laser/", {"start": NINE_AM.isoformat()}).status_code == (
+        302
+    )
+    appointment = Appointment.objects.get()
+    request = rf.get("/")
+    request.session = client.session
+    waitlist.waitlist_booked(request, appointment)
+    entry.refresh_from_db()
+    assert (entry.status, entry.appointment) == ("booked", appointment)
+    assert WaitlistEntry.objects.get(pk=other.pk).status == "waiting"
+    assert waitlist.SESSION_ENTRY_KEY not in request.session
+    assert "You booked" in client.get(offer_url(entry)).content.decode()
+
+
+def test_booking_another_treatment_leaves_the_entry_waiting(clinic, rf):
+    entry = wait(clinic, treatment=TreatmentFactory(slug="peel"))
+    request = rf.get("/")
+    request.session = {waitlist.SESSION_ENTRY_KEY: entry.pk}
+    waitlist.waitlist_booked(request, book(clinic))
+    assert WaitlistEntry.objects.get().status == "waiting"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_waitlisted_patients_booking_one_time_at_once_get_one_hold(clinic):
+    """Both were offered 9:00; the calendar's constraint lets one hold it, the
+    other sees the nearest free times."""
+    clinic["ben"].is_active = False
+    clinic["ben"].save()
+    entries = [wait(clinic, email=f"patient{n}@example.com") for n in range(2)]
+    barrier = threading.Barrier(2)
+
+    def book_offer(entry):
+        client = Client()
+        try:
+            assert "Book this time" in client.get(offer_url(entry)).content.decode()
+            barrier.wait(timeout=30)
+            response = client.post("/book/laser/", {"start": NINE_AM.isoformat()})
+            return response.status_code, "That time was just taken" in (
+                response.content.decode()
+            )
+        finally:
+            connection.close()
+
+    with time_machine.travel(NOW, tick=True):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = sorted(pool.map(book_offer, entries))
+    assert results == [(302, False), (409, True)]
+    assert Appointment.objects.get().starts_at == NINE_AM
+
+
+def test_an_offer_link_without_a_time_lists_the_times_that_suit(client, clinic):
+    entry = wait(clinic, time_of_day="morning")
+    url = reverse("booking:waitlist-offer", kwargs={"token": entry.token})
+    html = client.get(url).content.decode()
+    assert "Free times for" in html and "That time was taken" not in html
+    assert f'value="{NINE_AM.isoformat()}"' in html
+
+
+def test_an_unknown_token_is_not_found(client, clinic):
+    wait(clinic)
+    for path in ("/book/waitlist/forged/", "/book/waitlist/forged/leave/"):
+        assert client.get(path).status_code == 404
+    assert client.post("/book/waitlist/forged/leave/").status_code == 404
+
+
+# --- leaving ----------------------------------------------------------------------
+
+
+def test_leaving_asks_first_then_stops_the_offers(client, clinic, mailoutbox):
+    entry = wait(clinic)
+    url = reverse("booking:waitlist-leave", kwargs={"token": entry.token})
+    page = client.get(url).content.decode()
+    assert "Leave the waitlist?" in page and 'method="post"' in page
+    assert WaitlistEntry.objects.get().status == "waiting"  # a GET changes nothing
+
+    response = client.post(url)
+    assert response.status_code == 302 and response.url == url
+    assert WaitlistEntry.objects.get().status == "removed"
+    assert "You have left the waitlist" in client.get(url).content.decode()
+    assert offer(clinic) == 0 and mailoutbox == []
+    html = client.get(offer_url(entry)).content.decode()
+    assert "You are no longer on the waitlist" in html and 'name="start"' not in html
+
+
+# --- expiry -----------------------------------------------------------------------
+
+
+def test_entries_expire_after_their_last_day_where_the_clinic_is(clinic):
+    honolulu = Location.objects.create(
+        name="Honolulu",
+        street="1 Beach Road",
+        city="Honolulu",
+        time_zone="Pacific/Honolulu",
+    )
+    tokyo = Location.objects.create(
+        name="Tokyo", street="1 Ginza", city="Tokyo", time_zone="Asia/Tokyo"
+    )
+    new_york = wait(clinic, email="ny@example.com")
+    hawaii = wait(clinic, email="hi@example.com", location=honolulu)
+    japan = wait(clinic, email="jp@example.com", location=tokyo)
+
+    def statuses():
+        return {
+            entry.email: entry.status
+            for entry in WaitlistEntry.objects.filter(
+                pk__in=[new_york.pk, hawaii.pk, japan.pk]
+            )
+        }
+
+    def at(day, hour):
+        moment = datetime.datetime(2026, 12, day, hour, tzinfo=datetime.UTC)
+        return time_machine.travel(moment, tick=False)
+
+    with at(7, 14):  # Monday 09:00 in New York, 23:00 in Tokyo
+        assert waitlist.expire_entries() == 0
+    with at(7, 15):  # Tuesday 00:00 in Tokyo
+        assert waitlist.expire_entries() == 1
+    assert statuses()["jp@example.com"] == "expired"
+    with at(8, 5):  # Tuesday 00:00 in New York, Monday 19:00 in Honolulu
+        assert waitlist.expire_entries() == 1
+    assert statuses() == {
+        "ny@example.com": "expired",
+        "hi@example.com": "waiting",
+        "jp@example.com": "expired",
+    }
+    with at(8, 10):  # Tuesday 00:00 in Honolulu
+        assert waitlist.expire_entries() == 1
+    assert statuses()["hi@example.com"] == "expired"
+
+
+# --- the admin ------------------------------------------------------------------
+
+
+def test_staff_see_search_and_remove_waitlist_entries(admin_client, clinic):
+    zelda = wait(clinic)
+    ada = wait(clinic, first_name="Ada", email="ada@example.com")
+    changelist = reverse("admin:booking_waitlistentry_changelist")
+    html = admin_client.get(changelist).content.decode()
+    assert "Zelda" in html and "Ada" in html
+    assert clinic["treatment"].name in html
+
+    found = admin_client.get(changelist, {"q": "ada@example"}).content.decode()
+    assert "Ada" in found and "Zelda" not in found
+
+    response = admin_client.post(
+        changelist, {"action": "remove", "_selected_action": [ada.pk]}
+    )
+    assert response.status_code == 302
+    assert WaitlistEntry.objects.get(pk=ada.pk).status == "removed"
+    assert WaitlistEntry.objects.get(pk=zelda.pk).status == "waiting"
+
+    page = admin_client.get(
+        reverse("admin:booking_waitlistentry_change", args=[zelda.pk])
+    ).content.decode()
+    assert zelda.token not in page
