@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from booking.reminders import parse_quiet_hours
 from booking.services import MIN_RETENTION_DAYS
 
 
@@ -18,3 +19,14 @@ def retention_period_check(app_configs, **kwargs) -> list[Error]:
             id="booking.E001",
         )
     ]
+
+
+@register()
+def sms_quiet_hours_check(app_configs, **kwargs) -> list[Error]:
+    """Refuse a quiet window that cannot be read at startup, not at the first
+    reminder a patient should have had."""
+    try:
+        parse_quiet_hours(settings.BOOKING_SMS_QUIET_HOURS)
+    except ValueError as error:
+        return [Error(str(error), id="booking.E002")]
+    return []

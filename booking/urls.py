@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import online, requests, treatments, waitlist
+from booking.views import online, requests, treatments, unsubscribe, waitlist
 
 app_name = "booking"
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("book/waitlist/<str:token>/", waitlist.offer, name="waitlist-offer"),
     path("book/waitlist/<str:token>/leave/", waitlist.leave, name="waitlist-leave"),
+    path("book/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("book/<slug:slug>/", online.availability, name="availability"),
     path(
         "book/<slug:slug>/details/",

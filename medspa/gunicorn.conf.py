@@ -23,27 +23,34 @@ preload_app = True
 accesslog = env("GUNICORN_ACCESS_LOG", default="-") or None
 wsgi_app = "medspa.wsgi:application"
 
-# The background task worker (emails) lives and dies with gunicorn, so `make run`
-# is one process tree that Ctrl-C stops cleanly. Set RUN_TASK_WORKER=0 to run
-# `manage.py db_worker` elsewhere (e.g. as its own service in production).
-_task_worker = None
+# The background task worker (emails) and the loop that queues the periodic
+# sweep (reminders, rebooking emails, waitlist expiry) live and die with
+# gunicorn, so `make run` is one process tree that Ctrl-C stops cleanly. Set
+# RUN_TASK_WORKER=0 to run `manage.py db_worker` elsewhere (e.g. as its own
+# service in production) and schedule `manage.py queue_periodic_tasks` there.
+_background = []
 
 
 def on_starting(server):
-    global _task_worker
     if env.bool("RUN_TASK_WORKER", default=True):
         import subprocess
         import sys
 
-        _task_worker = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--verbosity", "1"]
-        )
+        every = env.int("PERIODIC_TASKS_SECONDS", default=300)
+        for command in (
+            ["db_worker", "--verbosity", "1"],
+            ["queue_periodic_tasks", "--every", str(every)],
+        ):
+            _background.append(
+                subprocess.Popen([sys.executable, "manage.py", *command])
+            )
 
 
 def on_exit(server):
-    if _task_worker is not None:
-        _task_worker.terminate()
-        _task_worker.wait(timeout=10)
+    for process in _background:
+        process.terminate()
+    for process in _background:
+        process.wait(timeout=10)
 
 
 # gunicorn's runtime control socket defaults to one path per user, which two

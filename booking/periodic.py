@@ -1,0 +1,42 @@
+"""The periodic sweep for messages that are due by the clock, not by an event:
+reminders, "time to rebook?" emails, and expiring waitlist entries.
+
+`manage.py queue_periodic_tasks` enqueues it (gunicorn starts that command in a
+loop; otherwise cron runs it). Every part sends each message once, so a
+sweep that runs twice, or on two workers, or late, is harmless.
+"""
+
+import logging
+
+from django.tasks import task
+
+from booking import rebooking, reminders, waitlist
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def send_due_messages() -> dict[str, int]:
+    """Send due reminders and rebooking emails, expire waitlist entries; how
+    many of each.
+
+    Each part runs even if another fails (a mail outage must not stop the
+    waitlist from expiring); the first error is raised afterwards, so the task
+    shows as failed.
+    """
+    parts = {
+        "reminders": reminders.send_due_reminders,
+        "rebooking emails": rebooking.send_due_rebooking_emails,
+        "expired waitlist entries": waitlist.expire_entries,
+    }
+    done, errors = {}, []
+    for name, run in parts.items():
+        try:
+            done[name] = run()
+        except Exception as error:
+            # The class only: an error's message may quote an address.
+            logger.error("Periodic %s failed (%s)", name, type(error).__name__)
+            errors.append(error)
+    if errors:
+        raise errors[0]
+    return done
