@@ -119,6 +119,7 @@ GET_PAGES = {
         200,
     ),
     "booking times": ("/book/probe-online/", 200),
+    "waitlist join": ("/book/probe-online/waitlist/", 200),
     "not found": ("/no-such-page/", 404),
     "unknown article": ("/articles/no-such-article/", 404),
 }
@@ -309,6 +310,11 @@ def booking_states() -> dict:
         "booking details errors": "There is a problem with your booking",
         "booking time taken": "That time was just taken",
         "booked": "You are booked",
+        "manage": "Your appointment",
+        "manage move": "Move your appointment",
+        "manage cancel": "Cancel your appointment?",
+        "manage cancelled": "Your appointment is cancelled",
+        "new or returning": "Have you been treated at",
     }.items():
         assert states[name].status_code == (409 if "taken" in name else 200), name
         assert heading in states[name].content.decode(), name
@@ -346,6 +352,40 @@ def online_booking_states() -> dict:
     booked = patient.post("/book/probe-online/details/", details, **HTTPS)
     assert booked.status_code == 302, booked.content.decode()[:2000]
     states["booked"] = patient.get(booked["Location"], **HTTPS)
+    return states | manage_states()
+
+
+def manage_states() -> dict:
+    """The patient's own pages from the link in their confirmation (for a
+    time days ahead, so still changeable online), and the new-or-returning
+    question of a treatment new patients start elsewhere."""
+    location = Location.objects.get(name="Probe clinic")
+    online = Treatment.objects.get(slug="probe-online")
+    day = timezone.localdate() + timedelta(days=5)
+    appointment = appointment_book(
+        location=location,
+        treatment=online,
+        provider=location.providers.get(),
+        room=None,
+        starts_at=datetime.datetime.combine(day, time(12, 45), location.zone),
+        created_by=None,
+        **PROBE_PATIENT,
+    )
+    link = f"/book/manage/{appointment.manage_token}/"
+    states = {
+        "manage": get(link),
+        "manage move": get(link + "move/"),
+        "manage cancel": get(link + "cancel/"),
+    }
+    cancelled = Client().post(link + "cancel/", **HTTPS)
+    assert cancelled.status_code == 302, cancelled.content.decode()[:2000]
+    states["manage cancelled"] = get(link)
+    TreatmentFactory(
+        slug="probe-after-consultation",
+        is_bookable_online=True,
+        new_patient_treatment=online,
+    )
+    states["new or returning"] = get("/book/probe-after-consultation/")
     return states
 
 
@@ -597,6 +637,7 @@ BROWSER_PAGES = [
     "booking start",
     "booking form",
     "booking times",
+    "waitlist join",
     "not found",
 ]
 
@@ -745,6 +786,75 @@ def test_a_patient_books_online_on_a_phone_and_every_step_is_accessible(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Probe clinic")
     expect(page.locator(".booking-appt-patient")).to_have_text("Zoë O'Brien")
     assert_accessible(page, violations)
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_patient_moves_then_cancels_from_the_email_link_on_a_phone(
+    live_server, browser, settings, mailoutbox
+):
+    """Confirmation email → its manage link → move to another time → cancel,
+    at 390 px, with axe and the CSP console on each page."""
+    from booking.emails import appointment_send_emails
+
+    settings.MAILERS = {
+        "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    }
+    settings.SITE_URL = live_server.url
+    build_site(1)
+    location = Location.objects.get(name="Probe clinic")
+    day = timezone.localdate() + timedelta(days=5)
+    appointment = appointment_book(
+        location=location,
+        treatment=Treatment.objects.get(slug="probe-online"),
+        provider=location.providers.get(),
+        room=None,
+        starts_at=datetime.datetime.combine(day, time(12, 45), location.zone),
+        created_by=None,
+        **PROBE_PATIENT,
+    )
+    appointment_send_emails(appointment_id=appointment.pk)
+    (confirmation,) = [m for m in mailoutbox if m.to == [PROBE_PATIENT["email"]]]
+    link = re.search(
+        rf"{re.escape(live_server.url)}/book/manage/\S+/", confirmation.body
+    )
+
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    violations = watch_csp(page)
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment")
+    expect(page.locator(".summary")).to_contain_text("12:45 PM")
+    assert_accessible(page, violations)
+
+    page.get_by_role("link", name="Move to another time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move your appointment")
+    assert_accessible(page, violations)
+    # The week's last time: well outside the cut-off, so it stays changeable.
+    new_time = page.locator("form.slots button[name=start]").last
+    chosen = datetime.datetime.fromisoformat(new_time.get_attribute("value"))
+    new_time.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your appointment")
+    appointment.refresh_from_db()
+    assert appointment.starts_at == chosen and appointment.status == "booked"
+    local = chosen.astimezone(location.zone)
+    expect(page.locator(".summary")).to_contain_text(local.strftime("%-I:%M %p"))
+
+    page.get_by_role("link", name="Cancel the appointment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Cancel your appointment?"
+    )
+    assert_accessible(page, violations)
+    page.get_by_role("button", name="Yes, cancel it").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your appointment is cancelled"
+    )
+    assert_accessible(page, violations)
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+    root = "document.documentElement"
+    assert page.evaluate(f"{root}.scrollWidth - {root}.clientWidth") <= 0
     context.close()
 
 
