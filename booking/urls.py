@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import online, requests, treatments, unsubscribe, waitlist
+from booking.views import manage, online, requests, treatments, unsubscribe, waitlist
 
 app_name = "booking"
 urlpatterns = [
@@ -22,6 +22,18 @@ urlpatterns = [
         "book/confirmed/calendar.ics",
         online.appointment_calendar_file,
         name="calendar-file",
+    ),
+    path("book/manage/<str:token>/", manage.manage, name="manage"),
+    path(
+        "book/manage/<str:token>/calendar.ics",
+        manage.manage_calendar_file,
+        name="manage-calendar-file",
+    ),
+    path("book/manage/<str:token>/cancel/", manage.manage_cancel, name="manage-cancel"),
+    path(
+        "book/manage/<str:token>/move/",
+        manage.manage_reschedule,
+        name="manage-reschedule",
     ),
     path("book/waitlist/<str:token>/", waitlist.offer, name="waitlist-offer"),
     path("book/waitlist/<str:token>/leave/", waitlist.leave, name="waitlist-leave"),
