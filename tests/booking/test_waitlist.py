@@ -26,6 +26,16 @@ from booking.scheduling import appointment_book
 from tests.booking import test_scheduling
 from tests.booking.factories import TreatmentFactory
 from tests.booking.test_scheduling import MONDAY, NINE_AM, PATIENT, run_concurrently
+from tests.test_quality import (  # noqa: F401 - fixtures
+    HTTPS,
+    assert_accessible,
+    assert_security_headers,
+    csp_problems,
+    html_errors,
+    production,
+    production_mode,
+    watch_csp,
+)
 
 # The calendar fixtures of the scheduling tests (Ana and Ben, Mondays 9 to 5,
 # New York).
@@ -624,3 +634,71 @@ def test_staff_see_search_and_remove_waitlist_entries(admin_client, clinic):
         reverse("admin:booking_waitlistentry_change", args=[zelda.pk])
     ).content.decode()
     assert zelda.token not in page
+
+
+# --- the pages as a reviewer's tools see them (see tests/test_quality.py) --------
+
+
+@pytest.mark.usefixtures("production_mode")
+def test_the_waitlist_pages_are_valid_html_within_the_csp(clinic):
+    entry = wait(clinic, last=TUESDAY)
+    taken = wait(clinic, email="taken@example.com", last=TUESDAY)
+    book(clinic, provider="ana", at=NINE_AM + HOUR)
+    book(clinic, provider="ben", at=NINE_AM + HOUR)
+    client = Client()
+    leave = reverse("booking:waitlist-leave", kwargs={"token": entry.token})
+    pages = {
+        "join": client.get(JOIN, {"week": "2026-12-07"}, **HTTPS),
+        "join errors": client.post(JOIN, JOIN_FORM | {"email": "nope"}, **HTTPS),
+        "offer": client.get(offer_url(entry), **HTTPS),
+        "offer taken": client.get(offer_url(taken, NINE_AM + HOUR), **HTTPS),
+        "leave": client.get(leave, **HTTPS),
+    }
+    joined = client.post(JOIN, JOIN_FORM, **HTTPS)
+    assert joined.status_code == 302
+    pages["joined"] = client.get(joined.url, **HTTPS)
+    client.post(leave, **HTTPS)
+    pages["left"] = client.get(leave, **HTTPS)
+    pages["offer after leaving"] = client.get(offer_url(entry), **HTTPS)
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        html = response.content.decode()
+        assert html_errors(html) == [], name
+        nonce = assert_security_headers(name, response)
+        assert csp_problems(html, nonce) == [], name
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_axe_finds_no_violations_on_the_waitlist_pages(live_server, page, clinic):
+    entry = wait(clinic, last=TUESDAY)
+    book(clinic, provider="ana", at=NINE_AM + HOUR)
+    book(clinic, provider="ben", at=NINE_AM + HOUR)
+    violations = watch_csp(page)
+    with time_machine.travel(NOW, tick=True):
+        page.goto(live_server.url + JOIN + "?week=2026-12-07")
+        assert_accessible(page, violations)
+        page.get_by_role("button", name="Join the waitlist").click()  # empty
+        page.wait_for_selector("#error-summary")
+        assert_accessible(page, violations)
+        page.get_by_label("First name").fill("Zoë")
+        page.get_by_role("textbox", name="Email").fill("zoe@example.com")
+        page.get_by_label("Morning (9–12)").check()
+        page.get_by_role("button", name="Join the waitlist").click()
+        page.get_by_role("heading", name="You are on the waitlist").wait_for()
+        assert_accessible(page, violations)
+
+        page.goto(live_server.url + offer_url(entry))
+        page.get_by_role("button", name="Book this time").wait_for()
+        assert_accessible(page, violations)
+        page.goto(live_server.url + offer_url(entry, NINE_AM + HOUR))
+        page.get_by_role("heading", name="That time was taken").wait_for()
+        assert_accessible(page, violations)
+
+        page.get_by_role("link", name="Leave the waitlist").click()
+        page.get_by_role("heading", name="Leave the waitlist?").wait_for()
+        assert_accessible(page, violations)
+        page.get_by_role("button", name="Leave the waitlist").click()
+        page.get_by_role("heading", name="You have left the waitlist").wait_for()
+        assert_accessible(page, violations)
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == "removed"
