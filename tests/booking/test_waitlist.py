@@ -398,6 +398,19 @@ def test_a_cancellation_offers_its_time_by_email_once(
     assert treatment.name not in message.subject
 
 
+def test_offers_wait_for_the_mail_server_and_go_once_it_is_back(
+    clinic, mailoutbox, mail_down, run_worker, django_capture_on_commit_callbacks
+):
+    wait(clinic)
+    cancel(book(clinic), django_capture_on_commit_callbacks)
+    run_worker()
+    assert mailoutbox == []
+    mail_down.start()
+    with time_machine.travel(NOW + datetime.timedelta(minutes=5), tick=False):
+        run_worker()
+    assert emailed(mailoutbox).count("zelda@example.com") == 1
+
+
 def test_moving_an_appointment_offers_its_old_time(
     clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks
 ):
