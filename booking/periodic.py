@@ -15,13 +15,19 @@ from booking import rebooking, reminders, waitlist
 logger = logging.getLogger(__name__)
 
 
+class SweepFailed(Exception):
+    """Raised after every part ran if one failed; names the parts and the
+    error classes only, since an SMTP error may quote an address and the
+    worker stores and logs the traceback."""
+
+
 @task()
 def send_due_messages() -> dict[str, int]:
     """Send due reminders and rebooking emails, expire waitlist entries; how
     many of each.
 
     Each part runs even if another fails (a mail outage must not stop the
-    waitlist from expiring); the first error is raised afterwards, so the task
+    waitlist from expiring); SweepFailed is raised afterwards, so the task
     shows as failed.
     """
     parts = {
@@ -29,14 +35,13 @@ def send_due_messages() -> dict[str, int]:
         "rebooking emails": rebooking.send_due_rebooking_emails,
         "expired waitlist entries": waitlist.expire_entries,
     }
-    done, errors = {}, []
+    done, failed = {}, []
     for name, run in parts.items():
         try:
             done[name] = run()
         except Exception as error:
-            # The class only: an error's message may quote an address.
             logger.error("Periodic %s failed (%s)", name, type(error).__name__)
-            errors.append(error)
-    if errors:
-        raise errors[0]
+            failed.append(f"{name} ({type(error).__name__})")
+    if failed:
+        raise SweepFailed(", ".join(failed))
     return done

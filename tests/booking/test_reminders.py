@@ -5,18 +5,21 @@ reminder; and the periodic task and command that run them."""
 
 import datetime
 import threading
+import traceback
 from concurrent.futures import ThreadPoolExecutor
+from smtplib import SMTPRecipientsRefused
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django_tasks_db.models import DBTaskResult
 
 from booking import checks, frontdesk, outbox, reminders, sms
 from booking.emails import CLAIM_LEASE
 from booking.models import Appointment, OutgoingMessage
-from booking.periodic import send_due_messages
+from booking.periodic import SweepFailed, send_due_messages
 from booking.scheduling import appointment_book
 from tests.booking import test_scheduling
 from tests.booking.test_scheduling import NINE_AM, PATIENT
@@ -476,7 +479,7 @@ def test_every_part_of_the_periodic_task_runs_when_one_fails(
     ran = []
 
     def fails():
-        raise ConnectionRefusedError("mail server down")
+        raise SMTPRecipientsRefused({"maria@example.com": (550, b"No such user")})
 
     monkeypatch.setattr(reminders, "send_due_reminders", fails)
     monkeypatch.setattr(
@@ -485,9 +488,12 @@ def test_every_part_of_the_periodic_task_runs_when_one_fails(
     monkeypatch.setattr(
         "booking.waitlist.expire_entries", lambda: ran.append("waitlist")
     )
-    with pytest.raises(ConnectionRefusedError):
+    with pytest.raises(SweepFailed) as raised:
         send_due_messages.call()
     assert ran == ["rebook", "waitlist"]
+    assert str(raised.value) == "reminders (SMTPRecipientsRefused)"
+    # The worker stores and logs the traceback: no address in it.
+    assert "maria@" not in "".join(traceback.format_exception(raised.value))
 
 
 @pytest.mark.django_db
@@ -498,3 +504,34 @@ def test_the_command_queues_the_sweep_once(calendar, mailoutbox, run_worker):
         assert DBTaskResult.objects.ready().count() == 1
         run_worker()
     assert len(reminders_sent(mailoutbox)) == 1
+
+
+@pytest.mark.django_db
+def test_the_command_keeps_queueing_every_interval_through_a_database_error(
+    monkeypatch, caplog
+):
+    from booking.management.commands import queue_periodic_tasks
+
+    enqueue, sleeps = send_due_messages.enqueue, []
+
+    def database_down_once():
+        if len(sleeps) == 1:
+            raise OperationalError("the server closed the connection")
+        return enqueue()
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            raise KeyboardInterrupt  # Ctrl-C: the loop stops quietly
+
+    monkeypatch.setattr(
+        queue_periodic_tasks,
+        "send_due_messages",
+        SimpleNamespace(enqueue=database_down_once),  # a Task is frozen
+    )
+    monkeypatch.setattr(queue_periodic_tasks.time, "sleep", sleep)
+    monkeypatch.setattr(queue_periodic_tasks, "close_old_connections", lambda: None)
+    call_command("queue_periodic_tasks", "--every", "300")
+    assert sleeps == [300, 300, 300]
+    assert DBTaskResult.objects.ready().count() == 2  # the first and third round
+    assert "OperationalError" in caplog.text
