@@ -24,7 +24,7 @@ from django.db import connection  # noqa: E402
 
 from booking.models import Appointment, AppointmentRequest  # noqa: E402
 from booking.models.calendar import ACTIVE_STATUSES  # noqa: E402
-from booking.views.online import HOLD_KEY
+from booking.views.online import HOLD_KEY  # noqa: E402
 from booking.views.requests import SESSION_KEY  # noqa: E402
 
 OVERLAPS = """
