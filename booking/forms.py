@@ -6,14 +6,16 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from booking.clinic import clinic_details
 from booking.http import MAX_SLUG_LENGTH, safe_source_path
-from booking.models import Appointment, AppointmentRequest, Treatment
+from booking.models import Appointment, AppointmentRequest, Treatment, WaitlistEntry
 from booking.phones import INVALID_PHONE, normalize_phone
+from booking.waitlist import bookable_days, check_dates
 
 FORM_TOKEN_SALT = "booking.form-token"
 # Hours covered by each time-of-day choice, to check against opening hours.
@@ -195,6 +197,13 @@ class PatientDetailsForm(PatientFields):
         self.data["form_token"] = issue_form_token()
 
 
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERRORS = {
+    "required": _("Please choose a date."),
+    "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
+}
+
+
 class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
     treatment = forms.ModelChoiceField(
         label=_("Treatment"),
@@ -205,12 +214,9 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
     )
     preferred_date = forms.DateField(
         label=_("Preferred date"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE_WIDGET,
         help_text=_("We will confirm the exact time with you."),
-        error_messages={
-            "required": _("Please choose a preferred date."),
-            "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
-        },
+        error_messages=DATE_ERRORS | {"required": _("Please choose a preferred date.")},
     )
     # Where the patient came from, named as the model's fields.
     source_article = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -357,3 +363,64 @@ class AppointmentDetailsForm(PatientDetailsForm, forms.ModelForm):
 
     def wants_rebooking_reminder(self) -> bool:
         return self.cleaned_data.get("rebooking_reminder", False)
+
+
+# --- The waitlist ------------------------------------------------------------
+
+
+class WaitlistJoinForm(forms.ModelForm):
+    """A patient's waitlist request; its days are checked as waitlist_join
+    checks them, so every problem shows at once."""
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ("first_name", "email", "earliest_date", "latest_date", "time_of_day")
+        widgets = {
+            "first_name": PATIENT_WIDGETS["first_name"],
+            "email": PATIENT_WIDGETS["email"],
+            "earliest_date": DATE_WIDGET,
+            "latest_date": DATE_WIDGET,
+            "time_of_day": forms.RadioSelect,
+        }
+        labels = {
+            "first_name": _("First name"),
+            "email": PATIENT_LABELS["email"],
+            "earliest_date": _("From"),
+            "latest_date": _("Until"),
+            "time_of_day": _("Time of day"),
+        }
+        help_texts = {
+            "email": _("We email you only about free times for this treatment."),
+            "latest_date": _("You leave the waitlist by itself after this day."),
+        }
+        error_messages = {
+            "first_name": PATIENT_ERRORS["first_name"],
+            "email": PATIENT_ERRORS["email"],
+            "earliest_date": DATE_ERRORS,
+            "latest_date": DATE_ERRORS,
+            "time_of_day": {"required": _("Please choose a time of day.")},
+        }
+
+    def __init__(self, *args, treatment, location, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.treatment, self.location = treatment, location
+        first, last = bookable_days(treatment, location)
+        for name in ("earliest_date", "latest_date"):
+            self.fields[name].widget.attrs.update(
+                {"min": first.isoformat(), "max": last.isoformat()}
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        earliest, latest = cleaned.get("earliest_date"), cleaned.get("latest_date")
+        if earliest and latest:
+            try:
+                check_dates(
+                    treatment=self.treatment,
+                    location=self.location,
+                    earliest_date=earliest,
+                    latest_date=latest,
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned

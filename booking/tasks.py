@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 @task()
 def send_request_emails(request_id: int, attempt: int = 1) -> str:
     """Email the patient and the clinic about one request, retrying while down."""
-    return _send_or_retry(
+    return send_or_retry(
         send_request_emails,
         lambda: emails.appointment_request_send_emails(request_id=request_id),
         f"appointment request id={request_id}",
@@ -23,7 +23,7 @@ def send_request_emails(request_id: int, attempt: int = 1) -> str:
 @task()
 def send_appointment_emails(appointment_id: int, attempt: int = 1) -> str:
     """Email the patient's confirmation and the clinic about one appointment."""
-    return _send_or_retry(
+    return send_or_retry(
         send_appointment_emails,
         lambda: emails.appointment_send_emails(appointment_id=appointment_id),
         f"appointment id={appointment_id}",
@@ -32,7 +32,7 @@ def send_appointment_emails(appointment_id: int, attempt: int = 1) -> str:
     )
 
 
-def _send_or_retry(this_task, send, subject: str, attempt: int, **ids) -> str:
+def send_or_retry(this_task, send, subject: str, attempt: int, **ids) -> str:
     """Send, or enqueue the next attempt with a later run_after.
 
     The database queue has no retries of its own. Each email is sent at most
@@ -71,7 +71,7 @@ def send_change_notices(
 ) -> str:
     """Email the patient (and the clinic) that an appointment moved or was
     cancelled, retrying while the mail server is down."""
-    return _send_or_retry(
+    return send_or_retry(
         send_change_notices,
         lambda: notices.send_change_notices(
             appointment_id=appointment_id,

@@ -30,7 +30,7 @@ from booking.availability import Slot
 from booking.models import Appointment, Location, Treatment, WaitlistEntry
 from booking.outbox import NOTHING_TO_SEND, deliver_once
 from booking.scheduling import available_slots
-from booking.tasks import _send_or_retry
+from booking.tasks import send_or_retry
 
 TimeOfDay = WaitlistEntry.TimeOfDay
 # Local start times each time of day covers, [from, until) in hours, as the
@@ -286,7 +286,7 @@ def offer_freed_time(
 ) -> str:
     """Email the first waitlisted patients a freed time suits, each once,
     retrying while the mail server is down."""
-    return _send_or_retry(
+    return send_or_retry(
         offer_freed_time,
         lambda: waitlist_offer_send(
             treatment_id=treatment_id,

@@ -58,3 +58,21 @@ def _create_app_permissions(apps, app_label: str) -> None:
             del app_config.models_module
         else:
             app_config.models_module = models_module
+
+
+def remove_group_permissions(apps, name: str, *permissions: str) -> None:
+    """Take ``permissions`` (``"app_label.codename"``) from the group ``name``,
+    if it exists: the reverse of a migration that granted them."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        return
+    wanted = {tuple(permission.split(".", 1)) for permission in permissions}
+    group.permissions.remove(
+        *(
+            permission
+            for permission in Permission.objects.select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        )
+    )

@@ -36,13 +36,16 @@ def migration_groups() -> dict[str, list[str]]:
     appointments = import_module(
         "booking.migrations.0009_front_desk_appointment_permissions"
     )
+    waitlist = import_module("booking.migrations.0015_front_desk_waitlist_permissions")
     return {
         blog.GROUP: [
             f"blog.{action}_{model}" for model in blog.MODELS for action in blog.ACTIONS
         ],
         booking.FRONT_DESK: [
             f"{app_label}.{codename}"
-            for app_label, codename in booking.PERMISSIONS + appointments.PERMISSIONS
+            for app_label, codename in booking.PERMISSIONS
+            + appointments.PERMISSIONS
+            + waitlist.PERMISSIONS
         ],
     }
 

@@ -42,6 +42,7 @@ from booking.scheduling import (
     bookings_that_day,
     treatment_location,
 )
+from booking.waitlist import waitlist_booked
 
 HOLD_KEY = "booking_hold_id"
 # "new" or "returning", as the patient answered before choosing a time.
@@ -485,6 +486,7 @@ class AppointmentDetailsView(TemplateView):
                 ),
             )
             return self.with_alternatives(form)
+        waitlist_booked(request, appointment)
         request.session[BOOKED_KEY] = appointment.pk
         return redirect("booking:confirmed")
 

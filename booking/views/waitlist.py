@@ -2,20 +2,18 @@
 
 import datetime
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import CreateView, TemplateView
 
-from booking.forms import PATIENT_ERRORS, PATIENT_LABELS, PATIENT_WIDGETS
+from booking.forms import WaitlistJoinForm
 from booking.http import client_ip
 from booking.models import Treatment, WaitlistEntry
 from booking.ratelimit import RateLimited
@@ -24,7 +22,6 @@ from booking.views.online import _nearest, _parse_moment
 from booking.waitlist import (
     SESSION_ENTRY_KEY,
     bookable_days,
-    check_dates,
     entry_slots,
     is_free,
     suits,
@@ -35,69 +32,6 @@ from booking.waitlist import (
 # The "joined" page shows the entry whose id this session holds, so its URL
 # reveals nothing and is useless to anyone else.
 JOINED_KEY = "booking_waitlist_joined"
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATE_ERRORS = {
-    "required": _("Please choose a date."),
-    "invalid": _("Enter the date as a calendar date, e.g. 2026-05-14."),
-}
-
-
-class WaitlistJoinForm(forms.ModelForm):
-    """A patient's waitlist request; its days are checked as waitlist_join
-    checks them, so every problem shows at once."""
-
-    class Meta:
-        model = WaitlistEntry
-        fields = ("first_name", "email", "earliest_date", "latest_date", "time_of_day")
-        widgets = {
-            "first_name": PATIENT_WIDGETS["first_name"],
-            "email": PATIENT_WIDGETS["email"],
-            "earliest_date": DATE_WIDGET,
-            "latest_date": DATE_WIDGET,
-            "time_of_day": forms.RadioSelect,
-        }
-        labels = {
-            "first_name": _("First name"),
-            "email": PATIENT_LABELS["email"],
-            "earliest_date": _("From"),
-            "latest_date": _("Until"),
-            "time_of_day": _("Time of day"),
-        }
-        help_texts = {
-            "email": _("We email you only about free times for this treatment."),
-            "latest_date": _("You leave the waitlist by itself after this day."),
-        }
-        error_messages = {
-            "first_name": PATIENT_ERRORS["first_name"],
-            "email": PATIENT_ERRORS["email"],
-            "earliest_date": DATE_ERRORS,
-            "latest_date": DATE_ERRORS,
-            "time_of_day": {"required": _("Please choose a time of day.")},
-        }
-
-    def __init__(self, *args, treatment, location, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.treatment, self.location = treatment, location
-        first, last = bookable_days(treatment, location)
-        for name in ("earliest_date", "latest_date"):
-            self.fields[name].widget.attrs.update(
-                {"min": first.isoformat(), "max": last.isoformat()}
-            )
-
-    def clean(self):
-        cleaned = super().clean()
-        earliest, latest = cleaned.get("earliest_date"), cleaned.get("latest_date")
-        if earliest and latest:
-            try:
-                check_dates(
-                    treatment=self.treatment,
-                    location=self.location,
-                    earliest_date=earliest,
-                    latest_date=latest,
-                )
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")

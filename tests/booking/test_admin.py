@@ -55,6 +55,8 @@ def test_front_desk_group_has_exactly_its_permissions():
         ("booking", "view_appointment"),
         ("booking", "add_appointment"),
         ("booking", "change_appointment"),
+        ("booking", "view_waitlistentry"),
+        ("booking", "change_waitlistentry"),
     }
 
 

@@ -25,6 +25,7 @@ from booking.ratelimit import RateLimited
 from booking.scheduling import appointment_book
 from tests.booking import test_scheduling
 from tests.booking.factories import TreatmentFactory
+from tests.booking.test_journey import details
 from tests.booking.test_scheduling import MONDAY, NINE_AM, PATIENT, run_concurrently
 from tests.test_quality import (  # noqa: F401 - fixtures
     HTTPS,
@@ -488,21 +489,20 @@ def test_an_offered_time_taken_meanwhile_shows_other_times_that_suit(client, cli
         assert local.date() == MONDAY and 12 <= local.hour < 17, local
 
 
-def test_booking_from_an_offer_marks_the_entry_booked(client, clinic, rf):
+def test_booking_from_an_offer_marks_the_entry_booked(client, clinic):
     entry = wait(clinic)
     other = wait(clinic, email="other@example.com")
     client.get(offer_url(entry))
     assert client.post("/book/laser/", {"start": NINE_AM.isoformat()}).status_code == (
         302
     )
+    booked = client.post("/book/laser/details/", details())
+    assert booked.status_code == 302 and booked.url == "/book/confirmed/"
     appointment = Appointment.objects.get()
-    request = rf.get("/")
-    request.session = client.session
-    waitlist.waitlist_booked(request, appointment)
     entry.refresh_from_db()
     assert (entry.status, entry.appointment) == ("booked", appointment)
     assert WaitlistEntry.objects.get(pk=other.pk).status == "waiting"
-    assert waitlist.SESSION_ENTRY_KEY not in request.session
+    assert waitlist.SESSION_ENTRY_KEY not in client.session
     assert "You booked" in client.get(offer_url(entry)).content.decode()
 
 
@@ -647,6 +647,22 @@ def test_staff_see_search_and_remove_waitlist_entries(admin_client, clinic):
         reverse("admin:booking_waitlistentry_change", args=[zelda.pk])
     ).content.decode()
     assert zelda.token not in page
+
+
+def test_the_front_desk_sees_and_removes_but_never_deletes_entries(
+    front_desk_client, clinic
+):
+    entry = wait(clinic)
+    changelist = reverse("admin:booking_waitlistentry_changelist")
+    assert front_desk_client.get(changelist).status_code == 200
+    response = front_desk_client.post(
+        changelist, {"action": "remove", "_selected_action": [entry.pk]}
+    )
+    assert response.status_code == 302
+    assert WaitlistEntry.objects.get().status == "removed"
+    delete = reverse("admin:booking_waitlistentry_delete", args=[entry.pk])
+    assert front_desk_client.post(delete, {"post": "yes"}).status_code == 403
+    assert WaitlistEntry.objects.exists()
 
 
 # --- the pages as a reviewer's tools see them (see tests/test_quality.py) --------
