@@ -32,6 +32,7 @@ def send_change_notices(
             outbox.deliver_once(
                 key=f"{change}-{recipient}:{appointment_id}:{change_id}",
                 channel=OutgoingMessage.Channel.EMAIL,
+                appointment_id=appointment_id,
                 send=lambda build=build: _send_current(appointment_id, change, build),
             )
         except OSError as error:  # smtplib.SMTPException and socket errors

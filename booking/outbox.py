@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils import timezone
 
 from booking.emails import CLAIM_LEASE
-from booking.models import Appointment, OutgoingMessage
+from booking.models import OutgoingMessage
 
 # Returned by a sender that found, once it held the claim, nothing to send
 # (the appointment was cancelled or moved meanwhile).
@@ -29,13 +29,14 @@ def deliver_once(
     key: str,
     channel: str,
     send: Callable[[], bool | None],
-    appointment: Appointment | None = None,
+    appointment_id: int | None = None,
 ) -> bool:
     """Call send() unless a message with this key was sent or is being sent;
     True if it was sent now.
 
     send() may return NOTHING_TO_SEND after re-reading what it is about; the
     claim is then dropped, so a later, still-valid reason can use the key.
+    `appointment_id` ties the message to its appointment for the admin.
     An exception from send() releases the claim for a retry and propagates.
     """
     table = OutgoingMessage._meta.db_table
@@ -53,7 +54,7 @@ def deliver_once(
             [
                 key,
                 channel,
-                appointment.pk if appointment else None,
+                appointment_id,
                 now,
                 now,
                 now - CLAIM_LEASE,

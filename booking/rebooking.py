@@ -80,7 +80,7 @@ def send_due_rebooking_emails() -> int:
             sent += outbox.deliver_once(
                 key=f"rebook:{appointment.pk}",
                 channel=OutgoingMessage.Channel.EMAIL,
-                appointment=appointment,
+                appointment_id=appointment.pk,
                 send=functools.partial(_send_rebooking_email, appointment.pk),
             )
         except OSError as error:

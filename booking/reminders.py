@@ -172,7 +172,7 @@ def send_due_reminders() -> int:
                 sent += outbox.deliver_once(
                     key=key,
                     channel=channel,
-                    appointment=appointment,
+                    appointment_id=appointment.pk,
                     send=functools.partial(
                         _send_reminder, appointment.pk, appointment.starts_at, channel
                     ),

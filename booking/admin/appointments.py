@@ -19,7 +19,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -390,9 +391,9 @@ class AppointmentAdmin(admin.ModelAdmin):
             },
         ),
         (_("Patient"), {"fields": [*Appointment.PATIENT_FIELDS, "attendance"]}),
-        (_("History"), {"fields": ["history"]}),
+        (_("History"), {"fields": ["messages", "history"]}),
     ]
-    readonly_fields = ["local_start", "local_end", "attendance", "history"]
+    readonly_fields = ["local_start", "local_end", "attendance", "messages", "history"]
 
     history = AppointmentRequestAdmin.history
     attendance = AppointmentRequestAdmin.attendance
@@ -401,6 +402,26 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["booking/admin.css"]}
+
+    @admin.display(description=_("messages to the patient"))
+    def messages(self, obj):
+        """Reminders, change notices and other messages sent after booking
+        (booking.outbox), so the front desk can answer "did I get one?"."""
+        sent = obj.outgoing_messages.exclude(sent_at=None).order_by("sent_at")
+        if not sent:
+            return _("None yet.")
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} · {} · {}",
+            (
+                (
+                    _local_value(obj, message.sent_at),
+                    message.get_channel_display(),
+                    message.key.split(":", 1)[0],
+                )
+                for message in sent
+            ),
+        )
 
     @admin.display(description=_("starts"), ordering="starts_at")
     def local_start(self, obj):

@@ -318,3 +318,19 @@ def test_two_patients_racing_for_one_freed_time_one_wins(clinic):
         starts_at=ELEVEN
     )
     assert loser.get().starts_at == MONDAY_NINE  # kept its time
+
+
+def test_staff_see_which_messages_the_patient_was_sent(
+    clinic, admin_client, run_worker, django_capture_on_commit_callbacks
+):
+    appointment = book()
+    change = f"/admin/booking/appointment/{appointment.pk}/change/"
+    assert "None yet." in admin_client.get(change).content.decode()
+    drain(
+        run_worker,
+        django_capture_on_commit_callbacks,
+        lambda: Client().post(page(appointment, "cancel/")),
+    )
+    html = admin_client.get(change).content.decode()
+    assert "2026-12-01 07:00 EST · Email · cancelled-patient" in html
+    assert "cancelled-clinic" in html
