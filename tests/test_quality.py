@@ -855,6 +855,18 @@ def test_a_patient_moves_then_cancels_from_the_email_link_on_a_phone(
     assert appointment.status == "cancelled"
     root = "document.documentElement"
     assert page.evaluate(f"{root}.scrollWidth - {root}.clientWidth") <= 0
+
+    # Booking again a treatment new patients start elsewhere: the question.
+    TreatmentFactory(
+        slug="probe-after-consultation",
+        is_bookable_online=True,
+        new_patient_treatment=appointment.treatment,
+    )
+    page.goto(live_server.url + "/book/probe-after-consultation/")
+    assert_accessible(page, violations)
+    page.get_by_role("link", name="No, this is my first visit").click()
+    expect(page.locator(".note")).to_contain_text("New patients start with")
+    assert_accessible(page, violations)
     context.close()
 
 
