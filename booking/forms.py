@@ -13,17 +13,17 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.clinic import clinic_details
 from booking.http import MAX_SLUG_LENGTH, safe_source_path
-from booking.models import Appointment, AppointmentRequest, Treatment, WaitlistEntry
+from booking.models import (
+    TIME_OF_DAY_WINDOWS,
+    Appointment,
+    AppointmentRequest,
+    Treatment,
+    WaitlistEntry,
+)
 from booking.phones import INVALID_PHONE, normalize_phone
 from booking.waitlist import bookable_days, check_dates
 
 FORM_TOKEN_SALT = "booking.form-token"
-# Hours covered by each time-of-day choice, to check against opening hours.
-TIME_WINDOWS = {
-    AppointmentRequest.TimeOfDay.MORNING: ("00:00", "12:00"),
-    AppointmentRequest.TimeOfDay.AFTERNOON: ("12:00", "17:00"),
-    AppointmentRequest.TimeOfDay.EVENING: ("17:00", "24:00"),
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,9 +291,9 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
         # The location's hours that day, several intervals allowed (a closed
         # day has already failed clean_preferred_date).
         intervals = clinic_details()["hours"].get(day.weekday(), []) if day else []
-        if intervals and time_of_day in TIME_WINDOWS:
+        if intervals and time_of_day in TIME_OF_DAY_WINDOWS:
             opens, closes = intervals[0][0], intervals[-1][1]
-            start, end = TIME_WINDOWS[time_of_day]
+            start, end = TIME_OF_DAY_WINDOWS[time_of_day]
             if not any(o < end and c > start for o, c in intervals):
                 self.add_error(
                     "preferred_time",

@@ -20,6 +20,7 @@ from booking.models.calendar import (
 )
 from booking.models.messages import OutgoingMessage
 from booking.models.requests import (
+    TIME_OF_DAY_WINDOWS,
     AppointmentRequest,
     AppointmentRequestQuerySet,
     AppointmentRequestStatus,
@@ -31,6 +32,7 @@ from booking.models.requests import (
 from booking.models.waitlist import WaitlistEntry, new_waitlist_token
 
 __all__ = [
+    "TIME_OF_DAY_WINDOWS",
     "ACTIVE_STATUSES",
     "Appointment",
     "AppointmentStatus",

@@ -192,16 +192,30 @@ class AppointmentRequestStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+class TimeOfDay(models.TextChoices):
+    ANY = "any", _("Any time")
+    MORNING = "morning", _("Morning (9–12)")
+    AFTERNOON = "afternoon", _("Afternoon (12–5)")
+    EVENING = "evening", _("Evening (after 5)")
+
+
+# The local clock times ["HH:MM", "HH:MM") each time of day covers, wherever a
+# time of day is matched (a request's preferred time against opening hours, a
+# freed time against waitlist entries). Morning starts at midnight: an 8:30
+# opening is still the morning.
+TIME_OF_DAY_WINDOWS = {
+    TimeOfDay.MORNING: ("00:00", "12:00"),
+    TimeOfDay.AFTERNOON: ("12:00", "17:00"),
+    TimeOfDay.EVENING: ("17:00", "24:00"),
+}
+
+
 class AppointmentRequest(Lifecycle):
     Status = AppointmentRequestStatus
     INITIAL_STATUSES = frozenset({Status.NEW})
     lifecycle_subject = _("A request")
 
-    class TimeOfDay(models.TextChoices):
-        ANY = "any", _("Any time")
-        MORNING = "morning", _("Morning (9–12)")
-        AFTERNOON = "afternoon", _("Afternoon (12–5)")
-        EVENING = "evening", _("Evening (after 5)")
+    TimeOfDay = TimeOfDay
 
     class PatientType(models.TextChoices):
         NEW = "new", _("New patient")

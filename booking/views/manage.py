@@ -26,9 +26,9 @@ from booking.patient_changes import (
 )
 from booking.scheduling import SlotTaken
 from booking.views.online import (
-    _all_slots,
-    _parse_moment,
+    all_slots,
     alternatives_near,
+    parse_moment,
     week_of_times,
 )
 
@@ -120,12 +120,12 @@ def manage_reschedule(request, token):
     location, treatment = appointment.location, appointment.treatment
     taken_at, alternatives = None, []
     if request.method == "POST":
-        moment = _parse_moment(request.POST.get("start", ""))
+        moment = parse_moment(request.POST.get("start", ""))
         day = (moment or timezone.now()).astimezone(location.zone).date()
         slot = next(
             (
                 slot
-                for slot in _all_slots(location, treatment, None, day, day)
+                for slot in all_slots(location, treatment, None, day, day)
                 if slot.starts_at == moment
             ),
             None,

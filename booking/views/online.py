@@ -80,7 +80,7 @@ def booking_start(request):
     )
 
 
-def _week_start(value: str, today: datetime.date, last: datetime.date):
+def week_start(value: str, today: datetime.date, last: datetime.date):
     """The first day of the week asked for, kept between today and `last`."""
     try:
         day = datetime.date.fromisoformat(value)
@@ -93,7 +93,7 @@ def _local(slot, zone):
     return slot.starts_at.astimezone(zone)
 
 
-def _nearest(slots, moment, count=ALTERNATIVES):
+def nearest(slots, moment, count=ALTERNATIVES):
     """The free times closest to `moment`, in time order."""
     nearest = sorted(slots, key=lambda slot: abs(slot.starts_at - moment))[:count]
     return sorted(nearest, key=lambda slot: slot.starts_at)
@@ -111,7 +111,7 @@ def _calendar_for(treatment, provider_id: str):
     return location, provider
 
 
-def _all_slots(location, treatment, provider, first=None, last=None):
+def all_slots(location, treatment, provider, first=None, last=None):
     """Free times from `first` to `last` (local days), by default the horizon."""
     today = timezone.localdate(timezone=location.zone)
     horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
@@ -124,7 +124,7 @@ def _all_slots(location, treatment, provider, first=None, last=None):
     )
 
 
-def _slot_buttons(slots, zone) -> list[tuple[str, list[tuple[str, str]]]]:
+def slot_buttons(slots, zone) -> list[tuple[str, list[tuple[str, str]]]]:
     """(local day, [(value, label), ...]) per day, labels formatted once here
     rather than per button in the template. On a day the clock changes, each
     label carries its zone, so 1:30 AM EDT and 1:30 AM EST differ."""
@@ -258,10 +258,10 @@ def availability(request, slug):
     taken_at = None
     alternatives = []
     if request.method == "POST":
-        moment = _parse_moment(request.POST.get("start", ""))
+        moment = parse_moment(request.POST.get("start", ""))
         # Only the chosen day's times matter for holding one.
         day = moment.astimezone(zone).date() if moment else today
-        slots = _all_slots(location, treatment, provider, day, day)
+        slots = all_slots(location, treatment, provider, day, day)
         try:
             hold = _hold(request, location, treatment, provider, slots, moment)
         except RateLimited:
@@ -320,14 +320,14 @@ def week_of_times(location, treatment, provider, week: str) -> dict:
     zone = location.zone
     today = timezone.localdate(timezone=zone)
     horizon = today + datetime.timedelta(days=treatment.booking_horizon_days)
-    first = _week_start(week, today, horizon)
+    first = week_start(week, today, horizon)
     last = first + datetime.timedelta(days=6)
-    slots = _all_slots(location, treatment, provider, first, last)
+    slots = all_slots(location, treatment, provider, first, last)
     # Only an empty week needs the next free day, so only then look further.
-    later = [] if slots else _all_slots(location, treatment, provider, last, None)
+    later = [] if slots else all_slots(location, treatment, provider, last, None)
     later = [slot for slot in later if _local(slot, zone).date() > last]
     return {
-        "days": _slot_buttons(slots, zone),
+        "days": slot_buttons(slots, zone),
         "week_start": first,
         "previous_week": first - datetime.timedelta(days=7) if first > today else None,
         "next_week": last + datetime.timedelta(days=1),
@@ -338,8 +338,8 @@ def week_of_times(location, treatment, provider, week: str) -> dict:
 def alternatives_near(location, treatment, provider, moment) -> list:
     """The free times nearest a time that was just taken, three days either side."""
     day = moment.astimezone(location.zone).date()
-    return _nearest(
-        _all_slots(
+    return nearest(
+        all_slots(
             location,
             treatment,
             provider,
@@ -350,7 +350,7 @@ def alternatives_near(location, treatment, provider, moment) -> list:
     )
 
 
-def _parse_moment(value: str) -> datetime.datetime | None:
+def parse_moment(value: str) -> datetime.datetime | None:
     """An aware moment from the form, or None; only the coming year is worth
     reading (a date at the end of the calendar cannot even change zone)."""
     try:
@@ -510,12 +510,12 @@ class AppointmentDetailsView(TemplateView):
 
     def with_alternatives(self, form, **extra):
         location = treatment_location(self.treatment)
-        slots = _all_slots(location, self.treatment, None) if location else []
-        held_at = _parse_moment(self.request.session.get(HOLD_START_KEY, ""))
+        slots = all_slots(location, self.treatment, None) if location else []
+        held_at = parse_moment(self.request.session.get(HOLD_START_KEY, ""))
         if location is not None:
             extra["treatment_zone"] = location.time_zone
         context = self.get_context_data(form=form, **extra)
-        context["alternatives"] = _nearest(slots, held_at or timezone.now())
+        context["alternatives"] = nearest(slots, held_at or timezone.now())
         return self.render_to_response(context, status=409)
 
     def switch_time(self, request):
@@ -530,8 +530,8 @@ class AppointmentDetailsView(TemplateView):
                 location,
                 self.treatment,
                 None,
-                _all_slots(location, self.treatment, None),
-                _parse_moment(request.POST["alternative"]),
+                all_slots(location, self.treatment, None),
+                parse_moment(request.POST["alternative"]),
             )
         except (SlotTaken, RateLimited):
             return self.with_alternatives(form, switch_failed=True)

@@ -18,7 +18,7 @@ from booking.http import client_ip
 from booking.models import Treatment, WaitlistEntry
 from booking.ratelimit import RateLimited
 from booking.scheduling import treatment_location
-from booking.views.online import _nearest, _parse_moment
+from booking.views.online import nearest, parse_moment
 from booking.waitlist import (
     SESSION_ENTRY_KEY,
     bookable_days,
@@ -124,7 +124,7 @@ def offer(request, token):
     entry = _entry(token)
     context = {"entry": entry, "treatment": entry.treatment, "location": entry.location}
     if entry.status == WaitlistEntry.Status.WAITING:
-        moment = _parse_moment(request.GET.get("start", ""))
+        moment = parse_moment(request.GET.get("start", ""))
         if (
             moment is not None
             and suits(entry, moment)
@@ -135,7 +135,7 @@ def offer(request, token):
             context["offered"] = moment.astimezone(datetime.UTC)
         else:
             context["taken"] = moment is not None
-            context["alternatives"] = _nearest(
+            context["alternatives"] = nearest(
                 entry_slots(entry), moment or timezone.now()
             )
         # Whatever time the patient books from here ends their wait.
