@@ -1,3 +1,5 @@
+import urllib.parse
+
 from django.conf import settings
 from django.core.checks import Error, register
 
@@ -30,3 +32,34 @@ def sms_quiet_hours_check(app_configs, **kwargs) -> list[Error]:
     except ValueError as error:
         return [Error(str(error), id="booking.E002")]
     return []
+
+
+@register()
+def sms_http_backend_check(app_configs, **kwargs) -> list[Error]:
+    """Refuse HttpBackend without an https:// SMS_API_URL and its credentials
+    and sender at startup, not when the first reminder should go out."""
+    if settings.SMS_BACKEND != "booking.sms.HttpBackend":
+        return []
+    errors = []
+    try:
+        url = urllib.parse.urlsplit(settings.SMS_API_URL)
+    except ValueError:  # e.g. an unclosed "[" in the host
+        url = None
+    if url is None or url.scheme != "https" or not url.hostname:
+        errors.append(
+            Error(
+                "SMS_API_URL must be an https:// URL when SMS_BACKEND is "
+                "booking.sms.HttpBackend.",
+                hint="The messages and the API password travel in the request.",
+                id="booking.E003",
+            )
+        )
+    for name in ("SMS_API_USER", "SMS_API_PASSWORD", "SMS_FROM"):
+        if not getattr(settings, name):
+            errors.append(
+                Error(
+                    f"{name} is empty; booking.sms.HttpBackend needs it.",
+                    id="booking.E003",
+                )
+            )
+    return errors

@@ -1,5 +1,6 @@
 """The periodic sweep for messages that are due by the clock, not by an event:
-reminders, "time to rebook?" emails, and expiring waitlist entries.
+reminders, "time to rebook?" emails, change notices that were not sent when
+the change was made, and expiring waitlist entries.
 
 `manage.py queue_periodic_tasks` enqueues it (gunicorn starts that command in a
 loop; otherwise cron runs it). Every part sends each message once, so a
@@ -10,7 +11,7 @@ import logging
 
 from django.tasks import task
 
-from booking import rebooking, reminders, waitlist
+from booking import notices, rebooking, reminders, waitlist
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ class SweepFailed(Exception):
 
 @task()
 def send_due_messages() -> dict[str, int]:
-    """Send due reminders and rebooking emails, expire waitlist entries; how
-    many of each.
+    """Send due reminders and rebooking emails, resend unsent change notices,
+    expire waitlist entries; how many of each.
 
     Each part runs even if another fails (a mail outage must not stop the
     waitlist from expiring); SweepFailed is raised afterwards, so the task
@@ -33,6 +34,7 @@ def send_due_messages() -> dict[str, int]:
     parts = {
         "reminders": reminders.send_due_reminders,
         "rebooking emails": rebooking.send_due_rebooking_emails,
+        "change notices": notices.resend_unsent_change_notices,
         "expired waitlist entries": waitlist.expire_entries,
     }
     done, failed = {}, []

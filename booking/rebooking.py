@@ -67,8 +67,8 @@ def due_for_rebooking(now: datetime.datetime):
 def send_due_rebooking_emails() -> int:
     """Send each "time to rebook?" email due now, once; how many were sent.
 
-    As with reminders, one failure does not keep the others from going; the
-    first error is raised afterwards.
+    As with reminders, one failure of any kind does not keep the others from
+    going; the first error is raised afterwards.
     """
     already_sent = OutgoingMessage.objects.filter(
         appointment=OuterRef("pk"), key__startswith="rebook:", sent_at__isnull=False
@@ -83,7 +83,8 @@ def send_due_rebooking_emails() -> int:
                 appointment_id=appointment.pk,
                 send=functools.partial(_send_rebooking_email, appointment.pk),
             )
-        except OSError as error:
+        except Exception as error:
+            # The id and the class only: the message may quote the address.
             logger.warning(
                 "Rebooking email for appointment id=%s failed (%s)",
                 appointment.pk,
@@ -109,28 +110,36 @@ def _send_rebooking_email(appointment_id: int) -> bool | None:
     return None
 
 
-def unsubscribe_token(email: str) -> str:
-    """The secret in an unsubscribe link: the address, signed, with no
-    timestamp, so an old email's link still works."""
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(email.lower())
+def unsubscribe_token(appointment: Appointment) -> str:
+    """The secret in an unsubscribe link: the appointment's id, signed, with
+    no timestamp, so an old email's link still works.
+
+    Not the address: a signed value is only encoded, and the link ends up in
+    access logs and mail scanners.
+    """
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(appointment.pk))
 
 
-def email_from_unsubscribe_token(token: str) -> str | None:
-    """The address an unsubscribe token was made for; None if forged."""
+def appointment_from_unsubscribe_token(token: str) -> Appointment | None:
+    """The appointment an unsubscribe token was made for; None if the token
+    is forged or the appointment no longer exists."""
     try:
-        return signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+        pk = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
     except signing.BadSignature:
         return None
+    if not pk.isdigit():  # signed for this salt, but not by unsubscribe_token()
+        return None
+    return Appointment.objects.filter(pk=int(pk)).first()
 
 
-def unsubscribe_url(email: str) -> str:
+def unsubscribe_url(appointment: Appointment) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(
-        "booking:unsubscribe", args=[unsubscribe_token(email)]
+        "booking:unsubscribe", args=[unsubscribe_token(appointment)]
     )
 
 
 def rebooking_email(appointment: Appointment) -> EmailMessage:
-    unsubscribe = unsubscribe_url(appointment.email)
+    unsubscribe = unsubscribe_url(appointment)
     treatment = appointment.treatment
     body = render_to_string(
         "booking/email/rebook_reminder.txt",

@@ -37,7 +37,12 @@ from django.utils import dateformat, timezone
 
 from booking import outbox
 from booking.emails import patient_context
-from booking.models import Appointment, AuditEntry, OutgoingMessage
+from booking.models import (
+    Appointment,
+    AppointmentRequest,
+    AuditEntry,
+    OutgoingMessage,
+)
 from booking.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -96,7 +101,10 @@ def reminder_hours() -> list[int]:
 
 def channels(appointment: Appointment) -> list[str]:
     """Email always; a text message too for a patient who chose texts."""
-    if appointment.contact_method == "text" and appointment.phone:
+    if (
+        appointment.contact_method == AppointmentRequest.ContactMethod.TEXT
+        and appointment.phone
+    ):
         return [EMAIL, SMS]
     return [EMAIL]
 
@@ -151,9 +159,10 @@ def due_reminders(
 def send_due_reminders() -> int:
     """Send every reminder due now that was not sent yet; how many were sent.
 
-    A failure to send one (the mail server or SMS provider is down) does not
-    keep the others from going; the first error is raised afterwards, and the
-    next sweep tries the failed one again.
+    A failure to send one, of any kind (the mail server or SMS provider is
+    down, the SMS settings are wrong, a template is broken), does not keep the
+    others from going; the first error is raised afterwards, and the next
+    sweep tries the failed one again.
     """
     now = timezone.now()
     appointments = list(upcoming_appointments(now))
@@ -177,7 +186,7 @@ def send_due_reminders() -> int:
                         _send_reminder, appointment.pk, appointment.starts_at, channel
                     ),
                 )
-            except OSError as error:  # SMTP, socket and SMS provider errors
+            except Exception as error:
                 # Ids and the class only: the message may quote an address.
                 logger.warning(
                     "Reminder %s for appointment id=%s failed (%s)",

@@ -6,6 +6,7 @@ log line or an exception message: both are patient data.
 """
 
 import base64
+import http.client
 import sys
 import urllib.error
 import urllib.parse
@@ -66,20 +67,23 @@ class HttpBackend:
     """
 
     def send(self, message: Sms) -> None:
-        credentials = f"{settings.SMS_API_USER}:{settings.SMS_API_PASSWORD}"
-        request = urllib.request.Request(
-            settings.SMS_API_URL,
-            data=urllib.parse.urlencode(
-                {"To": message.to, "From": settings.SMS_FROM, "Body": message.body}
-            ).encode(),
-            headers={
-                "Authorization": "Basic "
-                + base64.b64encode(credentials.encode()).decode(),
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-            method="POST",
-        )
+        # Building the request is inside the try too: an empty or malformed
+        # SMS_API_URL raises ValueError there, which must fail this message
+        # like an outage does, not abort the sender's whole sweep.
         try:
+            credentials = f"{settings.SMS_API_USER}:{settings.SMS_API_PASSWORD}"
+            request = urllib.request.Request(
+                settings.SMS_API_URL,
+                data=urllib.parse.urlencode(
+                    {"To": message.to, "From": settings.SMS_FROM, "Body": message.body}
+                ).encode(),
+                headers={
+                    "Authorization": "Basic "
+                    + base64.b64encode(credentials.encode()).decode(),
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                method="POST",
+            )
             with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS):
                 pass  # any 2xx: accepted (urlopen raises on the others)
         except urllib.error.HTTPError as error:
@@ -87,7 +91,13 @@ class HttpBackend:
             raise SmsDeliveryFailed(
                 f"The SMS provider answered HTTP {error.code}"
             ) from None
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:
+            # HTTPException: a garbled answer, or a URL http.client refuses.
             raise SmsDeliveryFailed(
                 f"The SMS provider could not be reached ({type(error).__name__})"
+            ) from None
+        except ValueError as error:  # SMS_API_URL empty or not a URL
+            raise SmsDeliveryFailed(
+                "The SMS settings are not usable; see `manage.py check` "
+                f"({type(error).__name__})"
             ) from None

@@ -17,12 +17,13 @@ from booking import rebooking
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """GET asks (link scanners follow links; they must not unsubscribe
-    anyone), POST unsubscribes, from the page's button or a mail client."""
-    email = rebooking.email_from_unsubscribe_token(token)
-    if email is None:
+    anyone), POST unsubscribes the appointment's address, from the page's
+    button or a mail client."""
+    appointment = rebooking.appointment_from_unsubscribe_token(token)
+    if appointment is None:
         raise Http404
     if request.method == "POST":
-        rebooking.marketing_consent_withdraw(email=email)
+        rebooking.marketing_consent_withdraw(email=appointment.email)
     return render(
         request,
         "booking/unsubscribe.html",

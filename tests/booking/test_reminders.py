@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from booking import checks, frontdesk, outbox, reminders, sms
 from booking.emails import CLAIM_LEASE
-from booking.models import Appointment, OutgoingMessage
+from booking.models import Appointment, AppointmentRequest, OutgoingMessage
 from booking.periodic import SweepFailed, send_due_messages
 from booking.scheduling import appointment_book
 from tests.booking import test_scheduling
@@ -214,6 +214,41 @@ def test_a_failed_send_is_tried_again_at_the_next_sweep(
     assert len(mailoutbox) == 1
 
 
+class BrokenSmsBackend:
+    """Fails with a ValueError (no OSError) quoting the number, as urllib
+    did for an empty SMS_API_URL."""
+
+    def send(self, message):
+        raise ValueError(f"cannot send to {message.to}")
+
+
+@pytest.mark.django_db
+def test_a_failure_of_any_kind_does_not_stop_the_other_reminders(
+    calendar, mailoutbox, settings, caplog
+):
+    settings.SMS_BACKEND = f"{__name__}.BrokenSmsBackend"
+    book(calendar, contact_method="text")
+    # An hour later, so after the failing text in the sweep's order.
+    later = book(
+        calendar, at=NINE_AM + HOUR, contact_method="email", email="jo@example.com"
+    )
+    with pytest.raises(ValueError):
+        sweep(REMINDER_AT + HOUR)
+    assert [m.to for m in reminders_sent(mailoutbox)] == [
+        ["maria@example.com"],
+        ["jo@example.com"],
+    ]
+    assert "ValueError" in caplog.text
+    assert PATIENT["phone"] not in caplog.text
+    assert OutgoingMessage.objects.get(
+        appointment=later, channel=OutgoingMessage.Channel.EMAIL
+    ).sent_at
+    # The failed text is tried again at the next sweep.
+    settings.SMS_BACKEND = "booking.sms.MemoryBackend"
+    assert sweep(REMINDER_AT + HOUR + 5 * MINUTE) == 1
+    assert [text.to for text in sms.outbox] == [PATIENT["phone"]]
+
+
 # --- cancelled and moved --------------------------------------------------------
 
 
@@ -294,7 +329,14 @@ def test_moved_after_its_new_reminder_moment_it_gets_none(calendar, mailoutbox):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("contact_method", "texts"), [("text", 1), ("email", 0)])
+@pytest.mark.parametrize(
+    ("contact_method", "texts"),
+    [
+        (AppointmentRequest.ContactMethod.TEXT, 1),
+        (AppointmentRequest.ContactMethod.EMAIL, 0),
+        (AppointmentRequest.ContactMethod.CALL, 0),
+    ],
+)
 def test_a_text_goes_only_to_patients_who_chose_texts(
     calendar, mailoutbox, contact_method, texts
 ):
@@ -466,6 +508,7 @@ def test_the_periodic_task_sends_due_reminders_on_the_real_worker(
     assert result.return_value == {
         "reminders": 2,
         "rebooking emails": 0,
+        "change notices": 0,
         "expired waitlist entries": 0,
     }
     assert len(reminders_sent(mailoutbox)) == 1
@@ -486,11 +529,14 @@ def test_every_part_of_the_periodic_task_runs_when_one_fails(
         "booking.rebooking.send_due_rebooking_emails", lambda: ran.append("rebook")
     )
     monkeypatch.setattr(
+        "booking.notices.resend_unsent_change_notices", lambda: ran.append("notices")
+    )
+    monkeypatch.setattr(
         "booking.waitlist.expire_entries", lambda: ran.append("waitlist")
     )
     with pytest.raises(SweepFailed) as raised:
         send_due_messages.call()
-    assert ran == ["rebook", "waitlist"]
+    assert ran == ["rebook", "notices", "waitlist"]
     assert str(raised.value) == "reminders (SMTPRecipientsRefused)"
     # The worker stores and logs the traceback: no address in it.
     assert "maria@" not in "".join(traceback.format_exception(raised.value))

@@ -1,5 +1,6 @@
 """The SMS interface (booking.sms): one send function, backends chosen by a
-setting, the HTTP one tried against a local server (no provider is called)."""
+setting, the HTTP one tried against a local server (no provider is called),
+and the system check for its settings."""
 
 import base64
 import http.server
@@ -9,8 +10,9 @@ import traceback
 import urllib.parse
 
 import pytest
+from django.core.checks.registry import registry
 
-from booking import sms
+from booking import checks, sms
 
 PHONE = "+12175440123"
 
@@ -122,3 +124,73 @@ def test_a_provider_that_does_not_answer_in_time_raises(http_backend, monkeypatc
     with pytest.raises(sms.SmsDeliveryFailed):
         sms.send_sms(PHONE, "Hello")
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize(
+    "url", ["", "not a url", "http://[::1/Messages.json", "https://a b.example/x"]
+)
+def test_an_unusable_api_url_raises_an_os_error_that_does_not_name_the_number(
+    settings, url
+):
+    """The senders catch OSError and go on with the other messages; a
+    ValueError from urllib would stop them all."""
+    settings.SMS_BACKEND = "booking.sms.HttpBackend"
+    settings.SMS_API_URL = url
+    with pytest.raises(sms.SmsDeliveryFailed) as raised:
+        sms.send_sms(PHONE, "Hello")
+    assert PHONE not in "".join(traceback.format_exception(raised.value))
+
+
+# --- the system check -------------------------------------------------------------
+
+
+@pytest.fixture
+def http_settings(settings):
+    settings.SMS_BACKEND = "booking.sms.HttpBackend"
+    settings.SMS_API_URL = (
+        "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+    )
+    settings.SMS_API_USER = "AC1"
+    settings.SMS_API_PASSWORD = "secret-token"
+    settings.SMS_FROM = "+15555550142"
+    return settings
+
+
+def test_complete_http_settings_pass_the_system_check(http_settings):
+    assert checks.sms_http_backend_check(None) == []
+
+
+def test_other_backends_need_no_api_settings(settings):
+    settings.SMS_BACKEND = "booking.sms.ConsoleBackend"
+    settings.SMS_API_URL = ""
+    assert checks.sms_http_backend_check(None) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "api.twilio.com/Messages.json",
+        "http://api.twilio.com/Messages.json",
+        "https://",
+        "https://[::1/Messages.json",
+        "file:///etc/passwd",
+    ],
+)
+def test_an_api_url_that_is_not_https_fails_the_system_check(http_settings, url):
+    http_settings.SMS_API_URL = url
+    (error,) = checks.sms_http_backend_check(None)
+    assert error.id == "booking.E003"
+    assert "SMS_API_URL" in error.msg
+
+
+@pytest.mark.parametrize("name", ["SMS_API_USER", "SMS_API_PASSWORD", "SMS_FROM"])
+def test_an_empty_credential_or_sender_fails_the_system_check(http_settings, name):
+    setattr(http_settings, name, "")
+    (error,) = checks.sms_http_backend_check(None)
+    assert error.id == "booking.E003"
+    assert name in error.msg
+
+
+def test_the_sms_check_is_registered():
+    assert checks.sms_http_backend_check in registry.get_checks()
