@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Appointment, AppointmentRequest
+from booking.models import Appointment, AppointmentRequest, AuditEntry
 
 # A claim older than this belongs to a worker that died mid-send; well above
 # the SMTP timeout, so a slow but live send is never duplicated.
@@ -124,11 +124,14 @@ def appointment_cancelled(appointment: Appointment) -> EmailMessage:
         patient_context(appointment)
         | {"book_url": settings.SITE_URL.rstrip("/") + reverse("booking:start")},
     )
-    return EmailMessage(
+    message = EmailMessage(
         subject=f"{settings.CLINIC['name']}: your appointment is cancelled",
         body=body,
         to=[appointment.email],
     )
+    # Removes the event from the patient's calendar, where their app can.
+    message.attach("cancellation.ics", calendar_file(appointment), "text/calendar")
+    return message
 
 
 def appointment_moved(appointment: Appointment) -> EmailMessage:
@@ -164,9 +167,15 @@ def calendar_file(appointment: Appointment) -> bytes:
     event = icalendar.Event()
     event.add("uid", f"{appointment.reference}@{settings.SITE_URL.split('//')[-1]}")
     event.add("dtstamp", timezone.now())
-    # Same UID, higher SEQUENCE: calendar apps replace the old time on a move.
-    since_booked = appointment.updated_at - appointment.created_at
-    event.add("sequence", int(since_booked.total_seconds() // 60))
+    # Same UID, higher SEQUENCE: calendar apps replace the old event when it
+    # moves or is cancelled; every change is one audit entry.
+    event.add(
+        "sequence",
+        appointment.audit_entries.filter(action=AuditEntry.Action.CHANGED).count(),
+    )
+    if appointment.status == Appointment.Status.CANCELLED:
+        calendar.add("method", "CANCEL")
+        event.add("status", "CANCELLED")
     event.add("dtstart", appointment.starts_at.astimezone(datetime.UTC))
     event.add("dtend", appointment.ends_at.astimezone(datetime.UTC))
     event.add("summary", f"{appointment.treatment.name} at {location.name}")

@@ -122,10 +122,14 @@ def appointment_set_status(
     actor,
     ip_address: str | None,
     reason: str = "",
+    cancelled_by: str = "clinic",
     by_patient: bool = False,
 ) -> Appointment:
-    """Check in, complete, mark no-show or cancel (with a reason) an
-    appointment, as Appointment.TRANSITIONS allow; return it as stored.
+    """Check in, complete, mark no-show or cancel (with a reason, and who
+    asked: "patient" or "clinic") an appointment, as Appointment.TRANSITIONS
+    allow; return it as stored. A patient's cancellation after the online
+    cut-off is recorded as late (it shows on their record); the clinic's
+    never is.
 
     A cancelled or no-show appointment no longer occupies its time, so the
     same UPDATE frees it for someone else.
@@ -158,6 +162,11 @@ def appointment_set_status(
                 "cancellation_reason"
             ).clean(reason, current)
             current.cancelled_at = timezone.now()
+            current.cancelled_by = cancelled_by
+            current.late_cancellation = (
+                cancelled_by == "patient"
+                and current.cancelled_at > current.change_deadline
+            )
             if current.starts_at > current.cancelled_at:
                 waitlist.time_freed(current)
         (entry,) = audit.record(
@@ -174,6 +183,8 @@ def appointment_set_status(
                 "status",
                 "cancellation_reason",
                 "cancelled_at",
+                "cancelled_by",
+                "late_cancellation",
                 "updated_at",
             ]
         )

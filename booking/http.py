@@ -1,6 +1,7 @@
 """HTTP-level helpers shared by booking's views, admin and templates: who the
 client is, where the patient came from, and the booking link's query string."""
 
+import functools
 import ipaddress
 import re
 from urllib.parse import urlencode, urlsplit
@@ -102,3 +103,17 @@ def booking_link_initial(request) -> dict[str, str]:
             else ""
         )
     return initial
+
+
+def no_referrer(view):
+    """For pages opened by a secret in their URL: the browser sends that URL to
+    nobody, not even to this site's own stylesheet (Referer headers end up in
+    logs), whatever the site-wide Referrer-Policy."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper

@@ -7,35 +7,37 @@ Both go through booking.frontdesk's writes, so a patient's change is audited
 the patient and the clinic exactly like a front-desk change.
 """
 
-import datetime
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import frontdesk
-from booking.availability import Slot, choose_provider
-from booking.models import Appointment, Provider, Room
-from booking.scheduling import SlotTaken, bookings_that_day
+from booking.availability import Slot
+from booking.models import Appointment
+from booking.scheduling import providers_in_order, take_slot
 
 CANCELLED_ONLINE = _("Cancelled online by the patient.")
 
 
-class TooLateToChange(Exception):
-    """The appointment starts within the cut-off (or is no longer booked)."""
-
-
-def change_deadline(appointment: Appointment) -> datetime.datetime:
-    """Until when the patient may cancel or move it online."""
-    cutoff = datetime.timedelta(hours=settings.BOOKING_CANCELLATION_CUTOFF_HOURS)
-    return appointment.starts_at - cutoff
+class CannotChangeOnline(Exception):
+    """Past the cut-off or no longer booked (or, to move it, its treatment is
+    no longer booked online): the patient calls instead."""
 
 
 def can_change(appointment: Appointment) -> bool:
+    """Whether the patient may still cancel it online."""
     return (
         appointment.status == Appointment.Status.BOOKED
-        and timezone.now() < change_deadline(appointment)
+        and timezone.now() < appointment.change_deadline
+    )
+
+
+def can_move(appointment: Appointment) -> bool:
+    """Whether the patient may still move it online: as for cancelling, and
+    only while the clinic still books its treatment online."""
+    treatment = appointment.treatment
+    return (
+        can_change(appointment) and treatment.is_active and treatment.is_bookable_online
     )
 
 
@@ -45,20 +47,21 @@ def _locked_changeable(appointment: Appointment) -> Appointment:
     slip the appointment inside the cut-off unseen."""
     current = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not can_change(current):
-        raise TooLateToChange
+        raise CannotChangeOnline
     return current
 
 
 def appointment_cancel_by_patient(
     *, appointment: Appointment, ip_address: str | None
 ) -> Appointment:
-    """Cancel before the cut-off; TooLateToChange after it."""
+    """Cancel before the cut-off; CannotChangeOnline after it."""
     with transaction.atomic():
         current = _locked_changeable(appointment)
         return frontdesk.appointment_set_status(
             appointment=current,
             status=Appointment.Status.CANCELLED,
             reason=CANCELLED_ONLINE,
+            cancelled_by="patient",
             actor=None,
             ip_address=ip_address,
             by_patient=True,
@@ -74,35 +77,24 @@ def appointment_reschedule_by_patient(
     the fewest bookings that day.
 
     The new time is taken and the old released by one UPDATE of the row
-    (booking.frontdesk.appointment_move). TooLateToChange past the cut-off;
+    (booking.frontdesk.appointment_move). CannotChangeOnline past the cut-off;
     SlotTaken, with nothing changed, if every provider and room free then was
     taken meanwhile.
     """
     with transaction.atomic():
         current = _locked_changeable(appointment)
-        candidates = list(slot.provider_ids)
-        if current.provider_id in candidates:
-            first = current.provider_id
-        else:
-            day = slot.starts_at.astimezone(current.location.zone).date()
-            first = choose_provider(
-                slot, bookings_that_day(location=current.location, day=day)
-            )
-        candidates.sort(key=lambda pk: pk != first)
-        providers = Provider.objects.in_bulk(candidates)
-        rooms = list(Room.objects.filter(pk__in=slot.room_ids)) or [None]
-        for provider_id in candidates:
-            for room in rooms:
-                try:
-                    return frontdesk.appointment_move(
-                        appointment=current,
-                        starts_at=slot.starts_at,
-                        provider=providers[provider_id],
-                        room=room,
-                        actor=None,
-                        ip_address=ip_address,
-                        by_patient=True,
-                    )
-                except SlotTaken:
-                    continue
-        raise SlotTaken
+        if not can_move(current):
+            raise CannotChangeOnline
+        return take_slot(
+            slot,
+            providers_in_order(slot, current.location, current.provider_id),
+            lambda provider, room: frontdesk.appointment_move(
+                appointment=current,
+                starts_at=slot.starts_at,
+                provider=provider,
+                room=room,
+                actor=None,
+                ip_address=ip_address,
+                by_patient=True,
+            ),
+        )

@@ -370,6 +370,39 @@ def _weekly(rows) -> dict[int, list[tuple[datetime.time, datetime.time]]]:
     return weekly
 
 
+def providers_in_order(
+    slot: availability.Slot, location: Location, preferred_id: int | None = None
+) -> list[int]:
+    """The slot's free providers in the order to try them: the preferred one
+    if free, then the one with the fewest bookings that day first."""
+    if preferred_id in slot.provider_ids:
+        first = preferred_id
+    elif len(slot.provider_ids) > 1:
+        day = slot.starts_at.astimezone(location.zone).date()
+        first = availability.choose_provider(
+            slot, bookings_that_day(location=location, day=day)
+        )
+    else:
+        first = None
+    return sorted(slot.provider_ids, key=lambda pk: pk != first)
+
+
+def take_slot(slot: availability.Slot, provider_ids: list[int], write):
+    """Return write(provider, room) for the first of the slot's providers (in
+    the order given) and free rooms the database lets it have; SlotTaken if
+    another patient just took every one."""
+    providers = Provider.objects.in_bulk(provider_ids)
+    # Every free room is worth a try: another patient may just have taken one.
+    rooms = list(Room.objects.filter(pk__in=slot.room_ids)) or [None]
+    for provider_id in provider_ids:
+        for room in rooms:
+            try:
+                return write(providers[provider_id], room)
+            except SlotTaken:
+                continue
+    raise SlotTaken
+
+
 def treatment_location(treatment: Treatment) -> Location | None:
     """Where a treatment is booked online: the first active location with a
     provider who performs it (one location today; the model allows several)."""

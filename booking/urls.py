@@ -1,8 +1,10 @@
 from django.urls import path
 
+from booking.http import no_referrer
 from booking.views import manage, online, requests, treatments, unsubscribe, waitlist
 
 app_name = "booking"
+# Pages opened by a secret in their URL are wrapped in no_referrer.
 urlpatterns = [
     path("treatments/", treatments.TreatmentListView.as_view(), name="treatment-list"),
     path(
@@ -23,21 +25,35 @@ urlpatterns = [
         online.appointment_calendar_file,
         name="calendar-file",
     ),
-    path("book/manage/<str:token>/", manage.manage, name="manage"),
+    path("book/manage/<str:token>/", no_referrer(manage.manage), name="manage"),
     path(
         "book/manage/<str:token>/calendar.ics",
-        manage.manage_calendar_file,
+        no_referrer(manage.manage_calendar_file),
         name="manage-calendar-file",
     ),
-    path("book/manage/<str:token>/cancel/", manage.manage_cancel, name="manage-cancel"),
+    path(
+        "book/manage/<str:token>/cancel/",
+        no_referrer(manage.manage_cancel),
+        name="manage-cancel",
+    ),
     path(
         "book/manage/<str:token>/move/",
-        manage.manage_reschedule,
+        no_referrer(manage.manage_reschedule),
         name="manage-reschedule",
     ),
-    path("book/waitlist/<str:token>/", waitlist.offer, name="waitlist-offer"),
-    path("book/waitlist/<str:token>/leave/", waitlist.leave, name="waitlist-leave"),
-    path("book/unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+    path(
+        "book/waitlist/<str:token>/", no_referrer(waitlist.offer), name="waitlist-offer"
+    ),
+    path(
+        "book/waitlist/<str:token>/leave/",
+        no_referrer(waitlist.leave),
+        name="waitlist-leave",
+    ),
+    path(
+        "book/unsubscribe/<str:token>/",
+        no_referrer(unsubscribe.unsubscribe),
+        name="unsubscribe",
+    ),
     path("book/<slug:slug>/", online.availability, name="availability"),
     path(
         "book/<slug:slug>/details/",

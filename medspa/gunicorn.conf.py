@@ -21,6 +21,9 @@ graceful_timeout = 10
 preload_app = True
 # "-" logs to stderr; empty turns the access log off (the proxy keeps one).
 accesslog = env("GUNICORN_ACCESS_LOG", default="-") or None
+# The access log shows patients' secret links (manage, waitlist, unsubscribe)
+# as "…": whoever reads the log must not be able to open them.
+logger_class = "medspa.secret_links.GunicornLogger"
 wsgi_app = "medspa.wsgi:application"
 
 # The background task worker (emails) and the loop that queues the periodic

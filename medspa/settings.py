@@ -250,9 +250,18 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Patients' secret links never reach a log line (medspa/secret_links.py).
+    "filters": {"secret_links": {"()": "medspa.secret_links.MaskSecretLinks"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["secret_links"]}
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Through the root's (masked) console only, not Django's own handlers
+        # as well: no line is printed twice, none unmasked.
+        "django": {"handlers": [], "propagate": True},
+    },
 }
 
 # --- Proxy / client address -------------------------------------------------

@@ -300,6 +300,18 @@ class StatusForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for cancelling"), max_length=300, required=False
     )
+    # Only a patient's own late cancellation counts on their record.
+    cancelled_by = forms.ChoiceField(
+        choices=Appointment._meta.get_field("cancelled_by").choices, required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Appointment.Status.CANCELLED and not cleaned.get(
+            "cancelled_by"
+        ):
+            raise ValidationError(_("Say who cancelled: the patient or the clinic."))
+        return cleaned
 
 
 def _status_actions(status, description):
@@ -403,10 +415,11 @@ class AppointmentAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["booking/admin.css"]}
 
-    @admin.display(description=_("messages to the patient"))
+    @admin.display(description=_("messages sent"))
     def messages(self, obj):
-        """Reminders, change notices and other messages sent after booking
-        (booking.outbox), so the front desk can answer "did I get one?"."""
+        """Reminders, change notices (to the patient and the clinic) and other
+        messages sent after booking (booking.outbox), so the front desk can
+        answer "did I get one?"."""
         sent = obj.outgoing_messages.exclude(sent_at=None).order_by("sent_at")
         if not sent:
             return _("None yet.")
@@ -760,13 +773,18 @@ class AppointmentAdmin(admin.ModelAdmin):
             return redirect("admin:booking_appointment_change", appointment.pk)
         form = StatusForm(request.POST)
         if not form.is_valid():
-            self.message_user(request, _("Choose a status."), messages.ERROR)
+            self.message_user(
+                request,
+                " ".join(form.non_field_errors()) or _("Choose a status."),
+                messages.ERROR,
+            )
             return redirect("admin:booking_appointment_change", appointment.pk)
         try:
             moved = frontdesk.appointment_set_status(
                 appointment=appointment,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
+                cancelled_by=form.cleaned_data["cancelled_by"] or "clinic",
                 actor=request.user,
                 ip_address=client_ip(request),
             )

@@ -341,14 +341,18 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(same)
 
     def missed(self) -> "AppointmentQuerySet":
-        """No-shows, and cancellations made within the online cut-off
-        (BOOKING_CANCELLATION_CUTOFF_HOURS) before the start."""
-        cutoff = datetime.timedelta(hours=settings.BOOKING_CANCELLATION_CUTOFF_HOURS)
-        late = models.Q(
-            status=AppointmentStatus.CANCELLED,
-            cancelled_at__gt=models.F("starts_at") - cutoff,
-        )
+        """No-shows, and the patient's own cancellations within the cut-off."""
+        late = models.Q(status=AppointmentStatus.CANCELLED, late_cancellation=True)
         return self.filter(late | models.Q(status=AppointmentStatus.NO_SHOW))
+
+    def open_to_patient(self, token: str) -> "AppointmentQuerySet":
+        """The appointment a manage link opens: booked or cancelled (to say
+        so), and not yet started."""
+        return self.filter(
+            manage_token=token,
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED],
+            starts_at__gt=timezone.now(),
+        )
 
 
 class Appointment(Lifecycle):
@@ -475,6 +479,19 @@ class Appointment(Lifecycle):
     cancelled_at = models.DateTimeField(
         _("cancelled at"), null=True, blank=True, editable=False
     )
+    cancelled_by = models.CharField(
+        _("cancelled by"),
+        max_length=8,
+        choices=[("patient", _("The patient")), ("clinic", _("The clinic"))],
+        blank=True,
+        editable=False,
+    )
+    # Decided when it happens, with the cut-off of that day: a patient's
+    # cancellation inside BOOKING_CANCELLATION_CUTOFF_HOURS counts on their
+    # record; the clinic's never does.
+    late_cancellation = models.BooleanField(
+        _("cancelled late"), default=False, editable=False
+    )
     # The patient's link to see, move or cancel this appointment (see
     # booking.views.manage); sent only to the patient, shown nowhere else.
     manage_token = models.CharField(
@@ -583,6 +600,13 @@ class Appointment(Lifecycle):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def change_deadline(self) -> datetime.datetime:
+        """Until when the patient may cancel or move it online; a patient's
+        cancellation after it is a late one."""
+        cutoff = datetime.timedelta(hours=settings.BOOKING_CANCELLATION_CUTOFF_HOURS)
+        return self.starts_at - cutoff
 
 
 class CalendarVersion(models.Model):

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -118,6 +119,30 @@ class Treatment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("booking:treatment-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        """New patients start with a treatment in one step: an active one
+        that sends nobody on again (so the rule can never go round in a
+        circle)."""
+        substitute = self.new_patient_treatment
+        if substitute is None:
+            return
+        if not substitute.is_active:
+            raise ValidationError(
+                {"new_patient_treatment": _("Choose an active treatment.")}
+            )
+        if substitute.new_patient_treatment_id is not None or (
+            self.pk and Treatment.objects.filter(new_patient_treatment=self).exists()
+        ):
+            raise ValidationError(
+                {
+                    "new_patient_treatment": _(
+                        "New patients start with one treatment, not a chain: "
+                        "choose one that sends nobody on, for a treatment no "
+                        "other one sends patients to."
+                    )
+                }
+            )
 
 
 class AppointmentRequestQuerySet(models.QuerySet):

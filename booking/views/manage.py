@@ -3,39 +3,41 @@ confirmation: see it, add it to a calendar, move it to another free time or
 cancel it, up to the cut-off (booking.patient_changes).
 
 The link is the only key. It opens nothing once the appointment has started,
-and the page shows no contact details, so a forwarded or leaked link reveals
-no more than the appointment itself.
+and the page shows no contact details (nor the reference, which is enough to
+talk about the appointment on the phone), so a forwarded or leaked link
+reveals no more than the appointment itself. Changes are rate limited per
+link: each one emails the patient and the clinic and offers the freed time to
+the waitlist.
 """
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from booking.emails import calendar_file
+from booking import ratelimit
 from booking.http import client_ip
 from booking.models import Appointment
 from booking.patient_changes import (
-    TooLateToChange,
+    CannotChangeOnline,
     appointment_cancel_by_patient,
     appointment_reschedule_by_patient,
     can_change,
-    change_deadline,
+    can_move,
 )
 from booking.scheduling import SlotTaken
 from booking.views.online import (
     all_slots,
     alternatives_near,
+    calendar_file_response,
     parse_moment,
     week_of_times,
 )
 
 # token_urlsafe(32) gives 43 characters; anything much longer is not ours.
 MAX_TOKEN_LENGTH = 64
-# Statuses a manage link still opens: booked, or cancelled (to say so).
-SHOWN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CANCELLED)
 
 
 def _managed(token: str) -> Appointment:
@@ -44,17 +46,29 @@ def _managed(token: str) -> Appointment:
     if len(token) > MAX_TOKEN_LENGTH:
         raise Http404
     appointment = (
-        Appointment.objects.select_related("treatment", "provider", "location")
-        .filter(
-            manage_token=token,
-            status__in=SHOWN_STATUSES,
-            starts_at__gt=timezone.now(),
-        )
+        Appointment.objects.open_to_patient(token)
+        .select_related("treatment", "provider", "location")
         .first()
     )
     if appointment is None:
         raise Http404
     return appointment
+
+
+def _too_many_changes(request, appointment: Appointment) -> bool:
+    """Count a change made through this link; True past the limit."""
+    return (
+        ratelimit.hit(
+            scope="manage",
+            subject=appointment.manage_token,
+            window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
+        )
+        > settings.BOOKING_RATE_LIMIT
+    )
+
+
+def _refused(request):
+    return render(request, "booking/appointmentrequest_refused.html", status=429)
 
 
 def _context(appointment: Appointment, **extra) -> dict:
@@ -64,7 +78,8 @@ def _context(appointment: Appointment, **extra) -> dict:
         "token": appointment.manage_token,
         "local_start": appointment.starts_at.astimezone(zone),
         "can_change": can_change(appointment),
-        "deadline": change_deadline(appointment).astimezone(zone),
+        "can_move": can_move(appointment),
+        "deadline": appointment.change_deadline.astimezone(zone),
         "cutoff_hours": settings.BOOKING_CANCELLATION_CUTOFF_HOURS,
         **extra,
     }
@@ -83,11 +98,7 @@ def manage_calendar_file(request, token):
     appointment = _managed(token)
     if appointment.status != Appointment.Status.BOOKED:
         raise Http404
-    response = HttpResponse(calendar_file(appointment), content_type="text/calendar")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{appointment.reference}.ics"'
-    )
-    return response
+    return calendar_file_response(appointment)
 
 
 @never_cache
@@ -96,15 +107,16 @@ def manage_cancel(request, token):
     """GET asks "are you sure?"; POST cancels."""
     appointment = _managed(token)
     if request.method == "POST" and can_change(appointment):
+        if _too_many_changes(request, appointment):
+            return _refused(request)
         try:
             appointment_cancel_by_patient(
                 appointment=appointment, ip_address=client_ip(request)
             )
-        except TooLateToChange:
-            pass  # the page below explains the cut-off
+        except CannotChangeOnline:
+            appointment = _managed(token)  # the page explains why
         else:
             return redirect("booking:manage", token=token)
-        appointment = _managed(token)
     return render(request, "booking/manage_cancel.html", _context(appointment))
 
 
@@ -115,11 +127,13 @@ def manage_reschedule(request, token):
     appointment there at once (no hold: the move itself is the write the
     database settles)."""
     appointment = _managed(token)
-    if not can_change(appointment):
-        return render(request, "booking/manage_cancel.html", _context(appointment))
+    if not can_move(appointment):
+        return redirect("booking:manage", token=token)  # it says why
     location, treatment = appointment.location, appointment.treatment
     taken_at, alternatives = None, []
     if request.method == "POST":
+        if _too_many_changes(request, appointment):
+            return _refused(request)
         moment = parse_moment(request.POST.get("start", ""))
         day = (moment or timezone.now()).astimezone(location.zone).date()
         slot = next(
@@ -136,7 +150,7 @@ def manage_reschedule(request, token):
             appointment_reschedule_by_patient(
                 appointment=appointment, slot=slot, ip_address=client_ip(request)
             )
-        except TooLateToChange:
+        except CannotChangeOnline:
             return redirect("booking:manage", token=token)
         except SlotTaken:
             taken_at = moment or timezone.now()

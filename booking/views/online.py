@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import caches
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
 from booking import ratelimit, rules, scheduling
-from booking.availability import choose_provider
 from booking.emails import calendar_file
 from booking.forms import AppointmentDetailsForm, published_article
 from booking.http import (
@@ -32,14 +32,13 @@ from booking.http import (
     client_ip,
     request_form_url,
 )
-from booking.models import Appointment, Provider, Room, Treatment
+from booking.models import Appointment, Treatment
 from booking.ratelimit import RateLimited
 from booking.scheduling import (
     SlotTaken,
     appointment_confirm,
     appointment_hold,
     available_slots,
-    bookings_that_day,
     treatment_location,
 )
 from booking.waitlist import waitlist_booked
@@ -225,7 +224,10 @@ def availability(request, slug):
     # The article that brought the patient, carried along to the appointment.
     article = source.get(ARTICLE_PARAM, "")[:MAX_SLUG_LENGTH]
     patient_type = source.get(PATIENT_PARAM, "")
-    if treatment.new_patient_treatment_id is not None:
+    # Sent here by the rule already: never apply it twice (no loop, whatever
+    # the treatments say).
+    sent_by_rule = bool(source.get(ASKED_FOR_PARAM))
+    if treatment.new_patient_treatment_id is not None and not sent_by_rule:
         if patient_type not in ("new", "returning"):
             return render(
                 request,
@@ -234,14 +236,7 @@ def availability(request, slug):
             )
         to_book = rules.treatment_to_book(treatment, new_patient=patient_type == "new")
         if to_book != treatment:
-            query = {ASKED_FOR_PARAM: treatment.slug, PATIENT_PARAM: "new"}
-            if article:
-                query[ARTICLE_PARAM] = article
-            return redirect(
-                reverse("booking:availability", args=[to_book.slug])
-                + "?"
-                + urlencode(query)
-            )
+            return _start_elsewhere(request, treatment, to_book, article)
     asked_for = None
     if patient_type == "new" and source.get(ASKED_FOR_PARAM):
         asked_for = (
@@ -307,11 +302,42 @@ def availability(request, slug):
             "article": article,
             "hidden": carried,
             "query": "".join(f"&{urlencode({name: value})}" for name, value in carried),
-            "asked_for": asked_for,
+            "asked_for_note": new_patients_start_with(treatment, asked_for)
+            if asked_for
+            else "",
             "request_url": request_form_url(treatment=treatment, article_slug=article),
         },
         status=409 if taken_at else 200,
     )
+
+
+def _start_elsewhere(request, treatment, to_book, article):
+    """Send a new patient to the treatment they start with: its times, with
+    the reason; or, when the clinic takes it by request only (or no longer
+    offers it), the request form, the reason shown there."""
+    if to_book.is_active and to_book.is_bookable_online:
+        query = {ASKED_FOR_PARAM: treatment.slug, PATIENT_PARAM: "new"}
+        if article:
+            query[ARTICLE_PARAM] = article
+        return redirect(
+            reverse("booking:availability", args=[to_book.slug])
+            + "?"
+            + urlencode(query)
+        )
+    messages.info(request, new_patients_start_with(to_book, treatment))
+    return redirect(
+        request_form_url(
+            treatment=to_book if to_book.is_active else treatment,
+            article_slug=article,
+        )
+    )
+
+
+def new_patients_start_with(first, treatment) -> str:
+    return _(
+        "New patients start with %(first)s: your provider first checks that "
+        "%(treatment)s is right for you."
+    ) % {"first": first.name, "treatment": treatment.name}
 
 
 def week_of_times(location, treatment, provider, week: str) -> dict:
@@ -380,27 +406,17 @@ def _hold(request, location, treatment, provider, slots, moment):
     slot = next((slot for slot in slots if slot.starts_at == moment), None)
     if slot is None:
         raise SlotTaken
-    candidates = [provider.pk] if provider else list(slot.provider_ids)
-    if len(candidates) > 1:
-        day = _local(slot, location.zone).date()
-        first = choose_provider(slot, bookings_that_day(location=location, day=day))
-        candidates.sort(key=lambda pk: pk != first)
-    providers = {p.pk: p for p in Provider.objects.filter(pk__in=candidates)}
-    # Every free room is worth a try: another patient may just have taken one.
-    rooms = list(Room.objects.filter(pk__in=slot.room_ids)) or [None]
-    for provider_id in candidates:
-        for room in rooms:
-            try:
-                return appointment_hold(
-                    location=location,
-                    treatment=treatment,
-                    provider=providers[provider_id],
-                    room=room,
-                    starts_at=slot.starts_at,
-                )
-            except SlotTaken:
-                continue
-    raise SlotTaken
+    return scheduling.take_slot(
+        slot,
+        [provider.pk] if provider else scheduling.providers_in_order(slot, location),
+        lambda provider, room: appointment_hold(
+            location=location,
+            treatment=treatment,
+            provider=provider,
+            room=room,
+            starts_at=slot.starts_at,
+        ),
+    )
 
 
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
@@ -445,7 +461,7 @@ class AppointmentDetailsView(TemplateView):
         context.setdefault("form", self.get_form())
         context["hold"] = self.hold
         context["policy"] = cancellation_policy()
-        context["consultation"] = getattr(self, "consultation", None)
+        context["consultation_url"] = getattr(self, "consultation_url", None)
         context["treatment"] = self.treatment
         zone = self.hold.location.time_zone if self.hold else settings.TIME_ZONE
         context.setdefault("treatment_zone", zone)
@@ -501,12 +517,21 @@ class AppointmentDetailsView(TemplateView):
                 "patient_type",
                 _(
                     "New patients start with %(first)s, so a provider can check "
-                    "that %(treatment)s is right for you: please choose a "
-                    "%(first)s time instead."
+                    "that %(treatment)s is right for you: please book "
+                    "%(first)s instead."
                 )
                 % {"first": to_book.name, "treatment": self.treatment.name},
             )
-            self.consultation = to_book
+            if to_book.is_active and to_book.is_bookable_online:
+                self.consultation_url = (
+                    reverse("booking:availability", args=[to_book.slug])
+                    + "?"
+                    + urlencode(
+                        {ASKED_FOR_PARAM: self.treatment.slug, PATIENT_PARAM: "new"}
+                    )
+                )
+            else:
+                self.consultation_url = request_form_url(treatment=to_book)
 
     def with_alternatives(self, form, **extra):
         location = treatment_location(self.treatment)
@@ -591,7 +616,10 @@ def appointment_confirmed(request):
 @never_cache
 @require_safe
 def appointment_calendar_file(request):
-    appointment = _booked_appointment(request)
+    return calendar_file_response(_booked_appointment(request))
+
+
+def calendar_file_response(appointment: Appointment) -> HttpResponse:
     response = HttpResponse(calendar_file(appointment), content_type="text/calendar")
     response["Content-Disposition"] = (
         f'attachment; filename="{appointment.reference}.ics"'

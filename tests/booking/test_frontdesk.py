@@ -666,15 +666,45 @@ def test_check_in_and_cancel_through_the_admin(admin_client, open_calendar):
 
     other = book(open_calendar, provider="ben")
     response = admin_client.post(
-        status_url(other), {"status": "cancelled", "reason": ""}, follow=True
+        status_url(other),
+        {"status": "cancelled", "reason": "", "cancelled_by": "patient"},
+        follow=True,
     )
     assert "Say why the appointment is cancelled" in response.content.decode()
+    response = admin_client.post(
+        status_url(other), {"status": "cancelled", "reason": "Moved"}, follow=True
+    )
+    assert "Say who cancelled" in response.content.decode()
     assert Appointment.objects.get(pk=other.pk).status == Appointment.Status.BOOKED
     admin_client.post(
-        status_url(other), {"status": "cancelled", "reason": "Moved away"}
+        status_url(other),
+        {"status": "cancelled", "reason": "Moved away", "cancelled_by": "patient"},
     )
     other.refresh_from_db()
     assert (other.status, other.cancellation_reason) == ("cancelled", "Moved away")
+    assert other.cancelled_by == "patient"
+    assert not other.late_cancellation  # a week ahead: in good time
+
+
+def test_a_patients_cancellation_inside_the_cut_off_is_late_the_clinics_not(
+    open_calendar, desk
+):
+    patients, clinics = book(open_calendar), book(open_calendar, provider="ben")
+    with time_machine.travel(NINE_AM - datetime.timedelta(hours=3), tick=False):
+        for appointment, who in ((patients, "patient"), (clinics, "clinic")):
+            frontdesk.appointment_set_status(
+                appointment=appointment,
+                status="cancelled",
+                reason="Called in",
+                cancelled_by=who,
+                actor=desk,
+                ip_address=None,
+            )
+    patients.refresh_from_db()
+    clinics.refresh_from_db()
+    assert patients.late_cancellation and not clinics.late_cancellation
+    missed = Appointment.objects.missed()
+    assert list(missed) == [patients]
 
 
 def test_a_forbidden_move_through_the_admin_is_a_message(admin_client, open_calendar):

@@ -118,24 +118,42 @@ def test_links_that_open_nothing_answer_404_and_show_nothing(clinic, token):
             appointment=appointment, status="checked_in", actor=None, ip_address=None
         )
     url = f"/book/manage/{tokens.get(token, appointment.manage_token)}/"
+
+    def visit():
+        client = Client()
+        return [
+            client.get(url),
+            client.get(url + "cancel/"),
+            client.get(url + "move/"),
+            client.get(url + "calendar.ics"),
+            client.post(url + "cancel/"),
+            client.post(url + "move/", {"start": TEN.isoformat()}),
+        ]
+
     if token == "started":
         with time_machine.travel(MONDAY_NINE, tick=False):
-            responses = [Client().get(url + action) for action in ("", "cancel/")]
+            responses = visit()
     else:
-        responses = [Client().get(url + action) for action in ("", "cancel/")]
+        responses = visit()
     for response in responses:
         assert response.status_code == 404
         assert "Maria" not in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == MONDAY_NINE
+    assert appointment.status in ("booked", "checked_in")
 
 
-def test_each_link_opens_only_its_own_appointment(clinic):
+def test_each_link_changes_only_its_own_appointment(clinic):
     maria = book()
     ines = book(at=TEN, first_name="Inés", email="ines@example.com")
-    assert "Inés" not in Client().get(page(maria)).content.decode()
     Client().post(page(ines, "cancel/"))
     maria.refresh_from_db()
     ines.refresh_from_db()
     assert (maria.status, ines.status) == ("booked", "cancelled")
+    calendar = icalendar.Calendar.from_ical(
+        Client().get(page(maria, "calendar.ics")).content
+    )
+    assert next(iter(calendar.walk("VEVENT"))).decoded("dtstart") == MONDAY_NINE
 
 
 def test_cancelling_before_the_cut_off(
@@ -176,6 +194,11 @@ def test_cancelling_before_the_cut_off(
     )
     patient = next(message for message in mail if message.to == ["maria@example.com"])
     assert "is cancelled" in patient.body and "9:00 AM (EST)" in patient.body
+    cancellation = icalendar.Calendar.from_ical(patient.attachments[0][1])
+    assert cancellation["method"] == "CANCEL"
+    event = next(iter(cancellation.walk("VEVENT")))
+    assert event["status"] == "CANCELLED"
+    assert str(event["uid"]).startswith(appointment.reference)
     clinic_mail = next(message for message in mail if message is not patient)
     assert "Maria" not in clinic_mail.body and appointment.reference in clinic_mail.body
 
@@ -194,7 +217,7 @@ def test_inside_the_cut_off_the_page_says_why_and_gives_the_phone(clinic, settin
         move = Client().post(page(appointment, "move/"), {"start": TEN.isoformat()})
     assert cancel.status_code == 200
     assert "less than 24 hours" in cancel.content.decode()
-    assert move.status_code == 200
+    assert move.status_code == 302 and move.url == page(appointment)
     appointment.refresh_from_db()
     assert appointment.status == "booked" and appointment.starts_at == MONDAY_NINE
 
@@ -238,6 +261,7 @@ def test_moving_takes_the_new_time_and_frees_the_old(
         iter(icalendar.Calendar.from_ical(patient.attachments[0][1]).walk("VEVENT"))
     )
     assert event.decoded("dtstart") == TEN
+    assert event["sequence"] > 0  # replaces the first event in the calendar
     assert [message.to for message in mail].count([settings.CLINIC_INBOX_EMAIL]) == 1
 
 
@@ -332,5 +356,56 @@ def test_staff_see_which_messages_the_patient_was_sent(
         lambda: Client().post(page(appointment, "cancel/")),
     )
     html = admin_client.get(change).content.decode()
+    assert "Messages sent" in html
     assert "2026-12-01 07:00 EST · Email · cancelled-patient" in html
     assert "cancelled-clinic" in html
+
+
+def test_the_manage_page_sends_no_referrer(clinic):
+    response = Client().get(page(book()))
+    assert response.status_code == 200
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_changes_through_one_link_are_rate_limited(clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 2
+    appointment = book()
+    client = Client()
+    for start in (TEN, MONDAY_NINE):
+        assert client.post(
+            page(appointment, "move/"), {"start": start}
+        ).status_code == (302)
+    refused = client.post(page(appointment, "move/"), {"start": TEN.isoformat()})
+    assert refused.status_code == 429
+    assert Appointment.objects.get(pk=appointment.pk).starts_at == MONDAY_NINE
+    assert client.post(page(appointment, "cancel/")).status_code == 429
+
+
+def test_a_treatment_no_longer_booked_online_is_cancelled_not_moved_online(clinic):
+    appointment = book()
+    clinic["treatment"].is_bookable_online = False
+    clinic["treatment"].save()
+    html = Client().get(page(appointment)).content.decode()
+    assert page(appointment, "move/") not in html
+    assert page(appointment, "cancel/") in html
+    move = Client().post(page(appointment, "move/"), {"start": TEN.isoformat()})
+    assert move.status_code == 302 and move.url == page(appointment)
+    assert Appointment.objects.get(pk=appointment.pk).starts_at == MONDAY_NINE
+
+
+def test_the_sweep_sends_change_notices_a_task_never_sent(clinic, mail, settings):
+    from booking.notices import resend_unsent_change_notices
+
+    appointment = book()
+    mail.clear()
+    Client().post(page(appointment, "cancel/"))  # its task never runs
+    assert resend_unsent_change_notices() == 0  # young: its own task's job
+    with time_machine.travel(NOW + datetime.timedelta(days=3), tick=False):
+        assert resend_unsent_change_notices() == 0  # too old to be news
+    assert mail == []
+    with time_machine.travel(NOW + datetime.timedelta(minutes=20), tick=False):
+        assert resend_unsent_change_notices() == 1
+        assert resend_unsent_change_notices() == 0
+    assert sorted(message.to[0] for message in mail) == sorted(
+        ["maria@example.com", settings.CLINIC_INBOX_EMAIL]
+    )

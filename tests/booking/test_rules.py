@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -60,10 +61,8 @@ def test_a_treatment_without_a_substitute_is_booked_by_everyone(clinic):
 
 
 def test_a_treatment_cannot_be_its_own_substitute(fillers):
-    from django.core.exceptions import ValidationError
-
     fillers.new_patient_treatment = fillers
-    with pytest.raises(ValidationError, match="another treatment"):
+    with pytest.raises(ValidationError, match="another treatment|not a chain"):
         fillers.full_clean()
 
 
@@ -105,10 +104,60 @@ def test_a_new_patient_cannot_book_the_treatment_itself(client, fillers):
     assert response.status_code == 200
     html = response.content.decode()
     assert "New patients start with Consultation" in html
-    assert reverse("booking:availability", args=["consultation"]) in html
+    assert 'href="/book/consultation/?for=fillers&amp;patient=new"' in html
     assert Appointment.objects.get().status == "held"  # the hold is kept
     response = client.post("/book/fillers/details/", details(patient_type="returning"))
     assert response.url == "/book/confirmed/"
+
+
+def test_a_chain_or_circle_of_substitutes_is_refused(fillers):
+    consultation = fillers.new_patient_treatment
+    consultation.new_patient_treatment = fillers
+    with pytest.raises(ValidationError, match="not a chain"):
+        consultation.full_clean()
+    other = TreatmentFactory(slug="other", new_patient_treatment=fillers)
+    with pytest.raises(ValidationError, match="not a chain"):
+        other.full_clean()
+
+
+def test_an_inactive_substitute_is_refused(fillers):
+    consultation = fillers.new_patient_treatment
+    consultation.is_active = False
+    consultation.save()
+    with pytest.raises(ValidationError, match="active treatment"):
+        fillers.full_clean()
+
+
+def test_a_circle_made_anyway_never_loops(client, fillers):
+    """Saved past the form (a shell, an import): the rule is applied once."""
+    consultation = fillers.new_patient_treatment
+    consultation.new_patient_treatment = fillers
+    consultation.save()
+    response = client.get("/book/fillers/?patient=new")
+    assert response.url == "/book/consultation/?for=fillers&patient=new"
+    html = client.get(response.url).content.decode()
+    assert f'value="{MONDAY_NINE.isoformat()}"' in html
+
+
+def test_a_substitute_taken_by_request_sends_new_patients_to_its_form(client, fillers):
+    consultation = fillers.new_patient_treatment
+    consultation.is_bookable_online = False
+    consultation.save()
+    response = client.get("/book/fillers/?patient=new")
+    assert response.url == "/book/request/?treatment=consultation"
+    html = client.get(response.url).content.decode()
+    assert "New patients start with Consultation" in html
+    assert 'value="consultation" selected' in html
+
+
+def test_a_substitute_no_longer_offered_sends_new_patients_to_the_request_form(
+    client, fillers
+):
+    consultation = fillers.new_patient_treatment
+    consultation.is_active = False
+    consultation.save()
+    response = client.get("/book/fillers/?patient=new")
+    assert response.url == "/book/request/?treatment=fillers"
 
 
 # --- Before confirming: the policy and the separate consent -------------------
@@ -166,6 +215,7 @@ def test_staff_see_no_shows_and_late_cancellations_of_the_same_patient(
     late = booked(MONDAY_NINE + HOUR, email="MARIA@example.com")
     early = booked(MONDAY_NINE + 2 * HOUR, phone="+12175440123", email="m@x.org")
     stranger = booked(MONDAY_NINE + 3 * HOUR, email="x@y.org", phone="+12175449999")
+    clinic_cancelled = booked(MONDAY_NINE + 5 * HOUR)
     current = booked(MONDAY_NINE + 4 * HOUR)
     frontdesk.appointment_set_status(
         appointment=early, status="cancelled", reason="x", actor=None, ip_address=None
@@ -181,7 +231,16 @@ def test_staff_see_no_shows_and_late_cancellations_of_the_same_patient(
         frontdesk.appointment_set_status(
             appointment=late,
             status="cancelled",
-            reason="x",
+            reason="Patient called: cannot come",
+            cancelled_by="patient",
+            actor=None,
+            ip_address=None,
+        )
+        frontdesk.appointment_set_status(
+            appointment=clinic_cancelled,
+            status="cancelled",
+            reason="Provider ill",
+            cancelled_by="clinic",
             actor=None,
             ip_address=None,
         )
@@ -197,3 +256,4 @@ def test_staff_see_no_shows_and_late_cancellations_of_the_same_patient(
     assert "2026-12-07 10:00 EST: Botox Cosmetic (cancelled late)" in row
     assert "11:00" not in row  # cancelled days ahead: not late
     assert "12:00" not in row  # another patient
+    assert "14:00" not in row  # cancelled late, but by the clinic
