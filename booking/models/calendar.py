@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.models.lifecycle import Lifecycle
+from booking.models.requests import AppointmentRequest
 from booking.phones import validate_e164
 
 
@@ -432,17 +433,13 @@ class Appointment(Lifecycle):
     patient_type = models.CharField(
         _("new or returning"),
         max_length=10,
-        choices=[("new", _("New patient")), ("returning", _("Returning patient"))],
+        choices=AppointmentRequest.PatientType.choices,
         blank=True,
     )
     contact_method = models.CharField(
         _("how to contact"),
         max_length=10,
-        choices=[
-            ("call", _("Phone call")),
-            ("text", _("Text message")),
-            ("email", _("Email")),
-        ],
+        choices=AppointmentRequest.ContactMethod.choices,
         blank=True,
     )
     message = models.CharField(_("message"), max_length=1000, blank=True)

@@ -2,10 +2,8 @@
 treatment wears off, only with the separate consent, never for an old visit or
 a patient who booked again; and its one-click unsubscribe page (RFC 8058)."""
 
-import base64
 import datetime
 import re
-import zlib
 
 import pytest
 import time_machine
@@ -205,15 +203,10 @@ def test_the_unsubscribe_link_does_not_reveal_the_address(
     (message,) = mailoutbox
     (link,) = re.findall(r"/book/unsubscribe/([^/\s]+)/", message.body)
     assert message.message()["List-Unsubscribe"].count(link) == 1
-    payload = link.rsplit(":", 1)[0].removeprefix(".")  # "." marks compressed
-    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    try:
-        decoded += zlib.decompress(decoded)
-    except zlib.error:
-        pass
-    for text in (link, payload, decoded.decode(errors="replace")):
-        assert "maria" not in text.lower()
-        assert "example" not in text.lower()
+    payload, _signature = link.rsplit(":", 1)
+    # Only the appointment's id is signed: nothing to decode, nothing personal.
+    assert payload == str(Appointment.objects.get().pk)
+    assert "maria" not in link.lower() and "example" not in link.lower()
 
 
 @pytest.mark.django_db
