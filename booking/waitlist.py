@@ -1,12 +1,14 @@
 """The waitlist: patients waiting for a time that suits them, offered freed
 times in the order they joined.
 
-A freed time (time_freed, from a cancellation or move) is offered by the task
-offer_freed_time once the freeing transaction commits: it checks the time is
-still free, then emails the first BOOKING_WAITLIST_OFFERS matching entries,
-each once (booking.outbox). Nothing is reserved for them: whoever books first
-gets it, the calendar's exclusion constraints settle the race, and the others
-see the nearest free times that still suit them (entry_slots).
+Time freed by a cancellation or move (time_freed) is offered by the task
+offer_freed_time once the freeing transaction commits: for every treatment
+with patients waiting that day at that location, the free times that now start
+inside the freed interval are offered, the earliest that suits each entry, to
+the first BOOKING_WAITLIST_OFFERS matching entries of that treatment, each once
+(booking.outbox). Nothing is reserved for them: whoever books first gets it,
+the calendar's exclusion constraints settle the race, and the others see the
+nearest free times that still suit them (entry_slots).
 """
 
 import datetime
@@ -27,19 +29,18 @@ from django.utils.translation import gettext_lazy as _
 
 from booking import ratelimit
 from booking.availability import Slot
-from booking.models import Appointment, Location, Treatment, WaitlistEntry
+from booking.models import (
+    TIME_OF_DAY_WINDOWS,
+    Appointment,
+    Location,
+    Treatment,
+    WaitlistEntry,
+)
 from booking.outbox import NOTHING_TO_SEND, deliver_once
 from booking.scheduling import available_slots
 from booking.tasks import send_or_retry
 
 TimeOfDay = WaitlistEntry.TimeOfDay
-# Local start times each time of day covers, [from, until) in hours, as the
-# choices' labels promise ("Morning (9–12)", "Afternoon (12–5)", "After 5").
-TIME_OF_DAY_HOURS = {
-    TimeOfDay.MORNING: (9, 12),
-    TimeOfDay.AFTERNOON: (12, 17),
-    TimeOfDay.EVENING: (17, 24),
-}
 # The session remembers which entry an offer page was opened for, so the
 # booking that follows can mark it booked (waitlist_booked).
 SESSION_ENTRY_KEY = "booking_waitlist_entry"
@@ -58,14 +59,16 @@ def waitlist_join(
     latest_date: datetime.date,
     time_of_day: str,
     client_ip: str | None,
-) -> WaitlistEntry:
+) -> tuple[WaitlistEntry, bool]:
     """Put a patient on the waitlist for a treatment, a date range and a time
-    of day; return the entry.
+    of day; return the entry and whether it was created now.
 
     Raises ValidationError (by field) for dates in the past, out of order or
     beyond the treatment's booking horizon, and RateLimited past
     BOOKING_RATE_LIMIT joins per client address and window. A patient already
-    waiting for this treatment on overlapping dates keeps that one entry.
+    waiting for this treatment on overlapping dates keeps that one entry, and
+    it is returned with created=False. Anyone may type an address, so that
+    entry is not the caller's to show: never its days, never its token.
     """
     check_dates(
         treatment=treatment,
@@ -112,9 +115,9 @@ def waitlist_join(
             latest_date__gte=earliest_date,
         ).first()
         if earlier is not None:
-            return earlier
+            return earlier, False
         entry.save(force_insert=True)
-    return entry
+    return entry, True
 
 
 def bookable_days(
@@ -202,9 +205,10 @@ def expire_entries() -> int:
 
 
 def time_of_day(local_start: datetime.datetime) -> str | None:
-    """The time of day a local start time falls in (None before 9 AM)."""
-    for choice, (start, end) in TIME_OF_DAY_HOURS.items():
-        if start <= local_start.hour < end:
+    """The time of day (TIME_OF_DAY_WINDOWS) a local start time falls in."""
+    clock = f"{local_start:%H:%M}"
+    for choice, (start, end) in TIME_OF_DAY_WINDOWS.items():
+        if start <= clock < end:
             return choice
     return None
 
@@ -217,18 +221,13 @@ def suits(entry: WaitlistEntry, starts_at: datetime.datetime) -> bool:
     )
 
 
-def matching_entries(
-    *, treatment_id: int, location: Location, starts_at: datetime.datetime
-) -> QuerySet[WaitlistEntry]:
-    """Waiting entries a time suits, in the order they joined."""
-    local = starts_at.astimezone(location.zone)
+def waiting_on(*, location: Location, day: datetime.date) -> QuerySet[WaitlistEntry]:
+    """Entries waiting at a location whose days include `day`, in join order."""
     return WaitlistEntry.objects.filter(
         status=WaitlistEntry.Status.WAITING,
-        treatment_id=treatment_id,
         location=location,
-        earliest_date__lte=local.date(),
-        latest_date__gte=local.date(),
-        time_of_day__in=[TimeOfDay.ANY, time_of_day(local)],
+        earliest_date__lte=day,
+        latest_date__gte=day,
     ).order_by("created_at", "pk")
 
 
@@ -264,17 +263,18 @@ def entry_slots(entry: WaitlistEntry) -> list[Slot]:
 def time_freed(appointment: Appointment) -> None:
     """Tell the waitlist that `appointment`'s time (as loaded) is free again.
 
-    Called inside the transaction that cancels or moves it; the offers go out
-    from the task worker once that transaction commits.
+    Called inside the transaction that cancels or moves it, before its times
+    change; the offers go out from the task worker once that transaction
+    commits.
     """
-    # Read now: a move changes starts_at on this same object afterwards.
-    starts_at = appointment.starts_at
+    # Read now: a move changes the times on this same object afterwards.
+    starts_at, blocked_until = appointment.starts_at, appointment.blocked_until
     if starts_at <= timezone.now():
         return
     arguments = {
-        "treatment_id": appointment.treatment_id,
         "location_id": appointment.location_id,
         "starts_at": starts_at.astimezone(datetime.UTC).isoformat(),
+        "blocked_until": blocked_until.astimezone(datetime.UTC).isoformat(),
     }
     # robust: a queue hiccup must not undo the patient's cancellation.
     transaction.on_commit(lambda: offer_freed_time.enqueue(**arguments), robust=True)
@@ -282,53 +282,95 @@ def time_freed(appointment: Appointment) -> None:
 
 @task()
 def offer_freed_time(
-    treatment_id: int, location_id: int, starts_at: str, attempt: int = 1
+    location_id: int, starts_at: str, blocked_until: str, attempt: int = 1
 ) -> str:
-    """Email the first waitlisted patients a freed time suits, each once,
+    """Email the first waitlisted patients the freed time suits, each once,
     retrying while the mail server is down."""
     return send_or_retry(
         offer_freed_time,
         lambda: waitlist_offer_send(
-            treatment_id=treatment_id,
             location_id=location_id,
             starts_at=datetime.datetime.fromisoformat(starts_at),
+            blocked_until=datetime.datetime.fromisoformat(blocked_until),
         ),
-        f"waitlist offers of treatment id={treatment_id} at {starts_at}",
+        f"waitlist offers at location id={location_id} from {starts_at}",
         attempt,
-        treatment_id=treatment_id,
         location_id=location_id,
         starts_at=starts_at,
+        blocked_until=blocked_until,
     )
 
 
+def freed_offers(
+    *,
+    location: Location,
+    starts_at: datetime.datetime,
+    blocked_until: datetime.datetime,
+) -> list[tuple[WaitlistEntry, datetime.datetime]]:
+    """The offers time freed at a location makes possible, as (entry, time).
+
+    For each treatment with entries waiting that local day: its free times
+    starting in [starts_at, blocked_until), the earliest that suits each
+    entry, for its first BOOKING_WAITLIST_OFFERS entries with such a time in
+    join order. (A time starting there may have been free before, with another
+    provider: it is offered all the same, as the nearest free time.)
+
+    The queries grow with the treatments waited for, never with the entries:
+    one, then per treatment its free times (available_slots) and its entries.
+    """
+    zone = location.zone
+    # A clinic day does not cross midnight: the freed time is on one day.
+    day = starts_at.astimezone(zone).date()
+    waiting = waiting_on(location=location, day=day)
+    offers = []
+    for treatment in Treatment.objects.bookable_online().filter(
+        pk__in=waiting.values("treatment_id")
+    ):
+        times = [
+            slot.starts_at
+            for slot in available_slots(
+                location=location, treatment=treatment, first_day=day, last_day=day
+            )
+            if starts_at <= slot.starts_at < blocked_until
+        ]
+        if not times:
+            continue
+        kinds = {TimeOfDay.ANY, *(time_of_day(t.astimezone(zone)) for t in times)}
+        entries = waiting.filter(treatment=treatment, time_of_day__in=kinds)
+        for entry in entries[: settings.BOOKING_WAITLIST_OFFERS]:
+            entry.treatment, entry.location = treatment, location
+            offers.append((entry, next(t for t in times if suits(entry, t))))
+    return offers
+
+
 def waitlist_offer_send(
-    *, treatment_id: int, location_id: int, starts_at: datetime.datetime
+    *,
+    location_id: int,
+    starts_at: datetime.datetime,
+    blocked_until: datetime.datetime,
 ) -> int:
-    """Offer a time to the first BOOKING_WAITLIST_OFFERS entries it suits, if
-    it is still free; return how many were emailed now.
+    """Offer the free times that time freed at a location makes possible
+    (freed_offers); return how many patients were emailed now.
 
     Each entry is emailed about one time at most once, however often the time
     is freed or the task runs. Call it outside a transaction (see
     booking.outbox). Every entry is tried even if one address fails; the first
     error is raised afterwards so the task retries what is left.
     """
-    treatment = Treatment.objects.filter(pk=treatment_id).first()
     location = Location.objects.filter(pk=location_id).first()
-    if treatment is None or location is None:
+    if location is None:
         return 0
-    if not is_free(location=location, treatment=treatment, starts_at=starts_at):
-        return 0
-    entries = matching_entries(
-        treatment_id=treatment_id, location=location, starts_at=starts_at
-    ).select_related("treatment", "location")[: settings.BOOKING_WAITLIST_OFFERS]
-    moment = starts_at.astimezone(datetime.UTC).isoformat()
+    offers = freed_offers(
+        location=location, starts_at=starts_at, blocked_until=blocked_until
+    )
     sent, errors = 0, []
-    for entry in entries:
+    for entry, offered in offers:
+        moment = offered.astimezone(datetime.UTC).isoformat()
         try:
             sent += deliver_once(
                 key=f"waitlist-offer:{entry.pk}:{moment}",
                 channel="email",
-                send=lambda entry=entry: _send_offer(entry, starts_at),
+                send=lambda entry=entry, offered=offered: _send_offer(entry, offered),
             )
         except OSError as error:  # smtplib.SMTPException and socket errors
             errors.append(error)

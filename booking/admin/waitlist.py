@@ -28,6 +28,20 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     readonly_fields = ["appointment", "created_at", "updated_at"]
     actions = ["remove"]
 
+    # Patients make entries and staff only take them off (the action), so an
+    # entry's page is read-only: an edit or deletion would go unrecorded.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Asked without an entry for the changelist's action; asked with one
+        # for its page, which is then shown as Django's read-only view, and a
+        # POST to it is refused.
+        return obj is None and super().has_change_permission(request)
+
     @admin.action(description=_("Remove from waitlist"), permissions=["change"])
     def remove(self, request, queryset):
         removed = waitlist_remove(queryset)

@@ -13,15 +13,6 @@ def new_waitlist_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class WaitlistEntryQuerySet(models.QuerySet):
-    def waiting(self) -> "WaitlistEntryQuerySet":
-        """Entries still waiting whose dates have not all passed."""
-        return self.filter(
-            status=WaitlistEntry.Status.WAITING,
-            latest_date__gte=timezone.localdate(),
-        )
-
-
 class WaitlistEntry(models.Model):
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
@@ -70,8 +61,6 @@ class WaitlistEntry(models.Model):
     )
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = WaitlistEntryQuerySet.as_manager()
 
     class Meta:
         # First come, first offered.

@@ -29,8 +29,8 @@ from booking.waitlist import (
     waitlist_leave,
 )
 
-# The "joined" page shows the entry whose id this session holds, so its URL
-# reveals nothing and is useless to anyone else.
+# The treatment this session joined the waitlist for: the "joined" page shows
+# nothing else, so its URL is useless to anyone else.
 JOINED_KEY = "booking_waitlist_joined"
 
 
@@ -79,7 +79,9 @@ class WaitlistJoinView(CreateView):
 
     def form_valid(self, form):
         try:
-            entry = waitlist_join(
+            # Whether the entry is new is not shown: the address may already be
+            # on the waitlist, typed by anyone, and the page would tell them.
+            waitlist_join(
                 treatment=self.treatment,
                 location=self.location,
                 client_ip=client_ip(self.request),
@@ -92,7 +94,7 @@ class WaitlistJoinView(CreateView):
         except ValidationError as error:  # the day changed since clean()
             form.add_error(None, error)
             return self.form_invalid(form)
-        self.request.session[JOINED_KEY] = entry.pk
+        self.request.session[JOINED_KEY] = self.treatment.pk
         return redirect("booking:waitlist-joined", slug=self.treatment.slug)
 
 
@@ -102,11 +104,11 @@ class WaitlistJoinedView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["entry"] = get_object_or_404(
-            WaitlistEntry.objects.select_related("treatment", "location"),
-            pk=self.request.session.get(JOINED_KEY),
-            treatment__slug=self.kwargs["slug"],
+        treatment = get_object_or_404(
+            Treatment, pk=self.request.session.get(JOINED_KEY), slug=self.kwargs["slug"]
         )
+        context["treatment"] = treatment
+        context["location"] = treatment_location(treatment)
         return context
 
 

@@ -11,6 +11,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from booking import waitlist
@@ -23,6 +24,7 @@ from booking.models import (
 )
 from booking.ratelimit import RateLimited
 from booking.scheduling import appointment_book
+from booking.views.waitlist import JOINED_KEY
 from tests.booking import test_scheduling
 from tests.booking.factories import TreatmentFactory
 from tests.booking.test_journey import details
@@ -81,7 +83,7 @@ def wait(clinic, *, first=MONDAY, last=MONDAY, **fields) -> WaitlistEntry:
     )
 
 
-def join(clinic, **fields) -> WaitlistEntry:
+def join(clinic, **fields) -> tuple[WaitlistEntry, bool]:
     return waitlist.waitlist_join(
         **{
             "treatment": clinic["treatment"],
@@ -97,18 +99,20 @@ def join(clinic, **fields) -> WaitlistEntry:
     )
 
 
-def offer(clinic, at=NINE_AM) -> int:
+def offer(clinic, at=NINE_AM, *, until=None) -> int:
+    """Offer what freeing [at, until) makes possible; by default a laser
+    appointment's time (30 minutes plus 10 of cleanup)."""
     return waitlist.waitlist_offer_send(
-        treatment_id=clinic["treatment"].pk,
         location_id=clinic["location"].pk,
         starts_at=at,
+        blocked_until=until or at + datetime.timedelta(minutes=40),
     )
 
 
-def book(clinic, *, provider="ana", at=NINE_AM) -> Appointment:
+def book(clinic, *, provider="ana", at=NINE_AM, treatment=None) -> Appointment:
     return appointment_book(
         location=clinic["location"],
-        treatment=clinic["treatment"],
+        treatment=treatment or clinic["treatment"],
         provider=clinic[provider],
         room=None,
         starts_at=at,
@@ -132,7 +136,8 @@ def emailed(mailoutbox) -> list[str]:
 
 
 def test_joining_stores_a_waiting_entry(clinic):
-    entry = join(clinic)
+    entry, created = join(clinic)
+    assert created
     assert entry.status == WaitlistEntry.Status.WAITING
     assert (entry.earliest_date, entry.latest_date) == (
         MONDAY,
@@ -161,16 +166,17 @@ def test_joining_refuses_dates_in_the_past_out_of_order_or_past_the_horizon(
 
 
 def test_the_last_bookable_day_is_still_fine(clinic):
-    assert join(clinic, latest_date=datetime.date(2027, 1, 30)).pk
+    assert join(clinic, latest_date=datetime.date(2027, 1, 30))[0].pk
 
 
 def test_joining_twice_for_overlapping_days_keeps_one_entry(clinic):
-    first = join(clinic)
-    again = join(
+    first, _ = join(clinic)
+    again, created = join(
         clinic, email="ZELDA@example.com", earliest_date=TUESDAY, time_of_day="any"
     )
-    assert again == first
-    assert WaitlistEntry.objects.count() == 1
+    # The caller learns it is not theirs to show (see the page's test below).
+    assert (again, created) == (first, False)
+    assert WaitlistEntry.objects.get() == first
 
 
 def test_other_days_or_another_treatment_are_another_entry(clinic):
@@ -188,9 +194,10 @@ def test_ten_identical_joins_at_once_store_one_entry(clinic, settings):
     results = run_concurrently(
         lambda n: join(clinic, client_ip=f"203.0.113.{n}"), range(20)
     )
-    assert all(isinstance(result, WaitlistEntry) for result in results), results
+    assert all(isinstance(result, tuple) for result in results), results
     assert WaitlistEntry.objects.count() == 1
-    assert {result.pk for result in results} == {WaitlistEntry.objects.get().pk}
+    assert {entry.pk for entry, _ in results} == {WaitlistEntry.objects.get().pk}
+    assert [created for _, created in results].count(True) == 1
 
 
 def test_joining_is_rate_limited_per_client_address(clinic, settings):
@@ -239,12 +246,45 @@ def test_joining_through_the_page_says_what_happens_next(client, clinic):
     entry = WaitlistEntry.objects.get()
     assert (entry.first_name, entry.time_of_day) == ("Zoë", "morning")
     html = client.get(response.url).content.decode()
-    assert "You are on the waitlist" in html
-    assert "Monday, December 7 to Sunday, December 13, 2026" in html
-    assert "Morning (9–12)" in html
-    assert f"/book/waitlist/{entry.token}/leave/" in html
-    # Another visitor's session has no entry to show.
+    assert f"You are on the waitlist for {clinic['treatment'].name}" in html
+    assert "each email has a link to leave the list" in html
+    # The page is the same whether the address was already waiting (see
+    # below), so it shows nothing of the entry; the emails carry its links.
+    assert entry.token not in html and "December" not in html
+    # Another visitor's session has joined nothing.
     assert Client().get(response.url).status_code == 404
+
+
+def test_joining_with_an_address_already_waiting_shows_nothing_of_its_entry(
+    client, clinic
+):
+    """Anyone can type anyone's address: the page must not hand them that
+    patient's days, their leave link or their offers."""
+    theirs = wait(
+        clinic,
+        email="victim@example.com",
+        first=TUESDAY,
+        last=TUESDAY + datetime.timedelta(days=2),
+        time_of_day="afternoon",
+    )
+    mine = Client()
+    mine_joined = mine.post(JOIN, JOIN_FORM | {"email": "mine@example.com"})
+    response = client.post(JOIN, JOIN_FORM | {"email": "VICTIM@example.com"})
+    assert response.status_code == 302 and response.url == mine_joined.url
+    assert WaitlistEntry.objects.filter(email__iexact="victim@example.com").get() == (
+        theirs
+    )
+    html = client.get(response.url).content.decode()
+    assert theirs.token not in html
+    assert "/leave/" not in html and "December 8" not in html
+    assert "Afternoon" not in html
+    # Word for word the page a new entry gets: it does not even tell whether
+    # the address was on the waitlist.
+    assert html == mine.get(mine_joined.url).content.decode()
+    # The session holds the treatment joined, and no entry.
+    session = dict(client.session.items())
+    assert session == {JOINED_KEY: clinic["treatment"].pk}, session
+    assert theirs.token not in repr(session)
 
 
 def test_bad_dates_on_the_page_keep_what_was_typed(client, clinic):
@@ -296,8 +336,11 @@ def test_a_time_is_offered_to_entries_whose_days_include_it(clinic, mailoutbox):
 @pytest.mark.parametrize(
     ("utc", "expected"),
     [
-        # Each is another time of day in UTC than in New York.
-        (datetime.time(13, 30), "any"),  # 08:30: before the morning
+        # Each is another time of day in UTC than in New York. The morning is
+        # all of it until noon, as for a request's preferred time
+        # (booking.models.TIME_OF_DAY_WINDOWS): an 8:30 opening is the morning.
+        (datetime.time(5, 0), "morning"),  # 00:00
+        (datetime.time(13, 30), "morning"),  # 08:30
         (datetime.time(14, 0), "morning"),  # 09:00
         (datetime.time(16, 59), "morning"),  # 11:59
         (datetime.time(17, 0), "afternoon"),  # 12:00
@@ -306,14 +349,12 @@ def test_a_time_is_offered_to_entries_whose_days_include_it(clinic, mailoutbox):
     ],
 )
 def test_the_time_of_day_is_read_in_the_locations_zone(clinic, utc, expected):
-    for time_of_day in ("any", "morning", "afternoon", "evening"):
+    entries = [
         wait(clinic, time_of_day=time_of_day)
+        for time_of_day in ("any", "morning", "afternoon", "evening")
+    ]
     starts_at = datetime.datetime.combine(MONDAY, utc, datetime.UTC)
-    matching = waitlist.matching_entries(
-        treatment_id=clinic["treatment"].pk,
-        location=clinic["location"],
-        starts_at=starts_at,
-    )
+    matching = [entry for entry in entries if waitlist.suits(entry, starts_at)]
     assert sorted(entry.time_of_day for entry in matching) == sorted({"any", expected})
 
 
@@ -328,14 +369,86 @@ def test_an_evening_time_is_offered_to_evening_entries_only(clinic, mailoutbox):
     assert emailed(mailoutbox) == ["evening@example.com"]
 
 
-def test_other_treatments_and_ended_entries_are_not_offered(clinic, mailoutbox):
-    other = TreatmentFactory(slug="peel")
+def test_ended_entries_and_treatments_without_a_free_time_are_not_offered(
+    clinic, mailoutbox
+):
+    # Booked online, but nobody here does it.
+    other = TreatmentFactory(slug="peel", is_bookable_online=True)
     wait(clinic, email="peel@example.com", treatment=other)
     for status in ("booked", "expired", "removed"):
         wait(clinic, email=f"{status}@example.com", status=status)
     wait(clinic, email="waiting@example.com")
     assert offer(clinic) == 1
     assert emailed(mailoutbox) == ["waiting@example.com"]
+
+
+def test_only_times_starting_in_the_freed_interval_are_offered(clinic, mailoutbox):
+    """Laser is free all day; freeing 11:45 to 12:25 makes 11:45, 12:00 and
+    12:15 possible, so each entry gets the earliest of those that suits it."""
+    for time_of_day in ("morning", "afternoon", "evening", "any"):
+        wait(clinic, email=f"{time_of_day}@example.com", time_of_day=time_of_day)
+    at = NINE_AM + datetime.timedelta(hours=2, minutes=45)
+    assert offer(clinic, at, until=at + datetime.timedelta(minutes=40)) == 3
+    assert emailed(mailoutbox) == [
+        "morning@example.com",
+        "afternoon@example.com",
+        "any@example.com",
+    ]
+    times = [re.search(r"When: .* at (\S+ [AP]M)", m.body)[1] for m in mailoutbox]
+    assert times == ["11:45 AM", "12:00 PM", "11:45 AM"]
+
+
+def test_a_freed_hour_is_offered_to_a_shorter_treatments_waitlist(
+    clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    """Ana alone works; her 60-minute facial at 9:00 is cancelled. Nobody
+    waits for a facial, but the laser (30 minutes plus 10) fits in that hour,
+    and its patients are told of 9:00, not of a time outside the hour."""
+    clinic["ben"].is_active = False
+    clinic["ben"].save()
+    facial = TreatmentFactory(
+        slug="facial", duration_minutes=60, is_bookable_online=True
+    )
+    clinic["ana"].treatments.add(facial)
+    entry = wait(clinic, email="laser@example.com", time_of_day="morning")
+    wait(clinic, email="afternoon@example.com", time_of_day="afternoon")
+    appointment = book(clinic, treatment=facial)
+    run_worker()  # the booking's own emails
+    mailoutbox.clear()
+
+    cancel(appointment, django_capture_on_commit_callbacks)
+    run_worker()
+    assert emailed(mailoutbox) == ["laser@example.com"]
+    assert "Monday, December 7, 2026 at 9:00 AM (EST)" in mailoutbox[0].body
+    assert OutgoingMessage.objects.filter(
+        key=f"waitlist-offer:{entry.pk}:2026-12-07T14:00:00+00:00",
+        sent_at__isnull=False,
+    ).exists()
+
+
+def test_finding_the_offers_takes_as_many_queries_for_many_entries_as_for_one(
+    clinic,
+):
+    peel = TreatmentFactory(slug="peel", is_bookable_online=True)
+    clinic["ana"].treatments.add(peel)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            offers = waitlist.freed_offers(
+                location=clinic["location"],
+                starts_at=NINE_AM,
+                blocked_until=NINE_AM + HOUR,
+            )
+        assert len({entry.treatment_id for entry, _ in offers}) == 2
+        return len(captured)
+
+    for treatment in (clinic["treatment"], peel):
+        wait(clinic, treatment=treatment)
+    one_each = queries()
+    for n in range(10):
+        for treatment in (clinic["treatment"], peel):
+            wait(clinic, email=f"patient{n}@example.com", treatment=treatment)
+    assert queries() == one_each
 
 
 def test_a_time_taken_again_before_the_task_runs_is_not_offered(clinic, mailoutbox):
@@ -420,10 +533,11 @@ def test_moving_an_appointment_offers_its_old_time(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         waitlist.time_freed(appointment)  # with the old time still loaded
         appointment.starts_at += 2 * HOUR
+        appointment.blocked_until += 2 * HOUR
         Appointment.objects.filter(pk=appointment.pk).update(
             starts_at=appointment.starts_at,
             ends_at=appointment.ends_at + 2 * HOUR,
-            blocked_until=appointment.blocked_until + 2 * HOUR,
+            blocked_until=appointment.blocked_until,
         )
     mailoutbox.clear()
     run_worker()
@@ -647,6 +761,47 @@ def test_staff_see_search_and_remove_waitlist_entries(admin_client, clinic):
         reverse("admin:booking_waitlistentry_change", args=[zelda.pk])
     ).content.decode()
     assert zelda.token not in page
+
+
+def test_staff_cannot_edit_add_or_delete_an_entry(admin_client, clinic):
+    """Patients make entries and staff only remove them, so nothing changes
+    an entry's details without a record."""
+    entry = wait(clinic, time_of_day="morning")
+    change = reverse("admin:booking_waitlistentry_change", args=[entry.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Zelda" in html and "zelda@example.com" in html
+    assert 'name="email"' not in html and 'name="_save"' not in html
+
+    edited = {
+        "treatment": entry.treatment_id,
+        "location": entry.location_id,
+        "first_name": "Mallory",
+        "email": "mallory@example.com",
+        "earliest_date": "2026-12-08",
+        "latest_date": "2026-12-09",
+        "time_of_day": "any",
+        "status": "booked",
+        "_save": "Save",
+    }
+    assert admin_client.post(change, edited).status_code == 403
+    unchanged = WaitlistEntry.objects.get()
+    assert (
+        unchanged.first_name,
+        unchanged.email,
+        unchanged.earliest_date,
+        unchanged.time_of_day,
+        unchanged.status,
+        unchanged.updated_at,
+    ) == ("Zelda", "zelda@example.com", MONDAY, "morning", "waiting", entry.updated_at)
+
+    add = reverse("admin:booking_waitlistentry_add")
+    assert admin_client.get(add).status_code == 403
+    assert admin_client.post(add, edited).status_code == 403
+    delete = reverse("admin:booking_waitlistentry_delete", args=[entry.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert WaitlistEntry.objects.count() == 1
 
 
 def test_the_front_desk_sees_and_removes_but_never_deletes_entries(
