@@ -105,15 +105,17 @@ def booking_link_initial(request) -> dict[str, str]:
     return initial
 
 
-def no_referrer(view):
+def origin_only_referrer(view):
     """For pages opened by a secret in their URL: the browser sends that URL to
     nobody, not even to this site's own stylesheet (Referer headers end up in
-    logs), whatever the site-wide Referrer-Policy."""
+    logs), whatever the site-wide Referrer-Policy. "strict-origin" sends the
+    site's address alone; "no-referrer" would also blank the Origin of the
+    page's own forms, which the CSRF check then refuses."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "strict-origin"
         return response
 
     return wrapper

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from booking.http import no_referrer
+from booking.http import origin_only_referrer
 from booking.views import manage, online, requests, treatments, unsubscribe, waitlist
 
 app_name = "booking"
-# Pages opened by a secret in their URL are wrapped in no_referrer.
+# Pages opened by a secret in their URL are wrapped in origin_only_referrer.
 urlpatterns = [
     path("treatments/", treatments.TreatmentListView.as_view(), name="treatment-list"),
     path(
@@ -25,33 +25,37 @@ urlpatterns = [
         online.appointment_calendar_file,
         name="calendar-file",
     ),
-    path("book/manage/<str:token>/", no_referrer(manage.manage), name="manage"),
+    path(
+        "book/manage/<str:token>/", origin_only_referrer(manage.manage), name="manage"
+    ),
     path(
         "book/manage/<str:token>/calendar.ics",
-        no_referrer(manage.manage_calendar_file),
+        origin_only_referrer(manage.manage_calendar_file),
         name="manage-calendar-file",
     ),
     path(
         "book/manage/<str:token>/cancel/",
-        no_referrer(manage.manage_cancel),
+        origin_only_referrer(manage.manage_cancel),
         name="manage-cancel",
     ),
     path(
         "book/manage/<str:token>/move/",
-        no_referrer(manage.manage_reschedule),
+        origin_only_referrer(manage.manage_reschedule),
         name="manage-reschedule",
     ),
     path(
-        "book/waitlist/<str:token>/", no_referrer(waitlist.offer), name="waitlist-offer"
+        "book/waitlist/<str:token>/",
+        origin_only_referrer(waitlist.offer),
+        name="waitlist-offer",
     ),
     path(
         "book/waitlist/<str:token>/leave/",
-        no_referrer(waitlist.leave),
+        origin_only_referrer(waitlist.leave),
         name="waitlist-leave",
     ),
     path(
         "book/unsubscribe/<str:token>/",
-        no_referrer(unsubscribe.unsubscribe),
+        origin_only_referrer(unsubscribe.unsubscribe),
         name="unsubscribe",
     ),
     path("book/<slug:slug>/", online.availability, name="availability"),

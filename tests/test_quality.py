@@ -477,7 +477,7 @@ def assert_security_headers(name: str, response) -> str:
     assert headers.get("X-Content-Type-Options") == "nosniff", name
     # Pages opened by a secret in their URL send it to nobody, not even us.
     secret_page = SECRET_IN_PATH.search(response.request["PATH_INFO"])
-    referrer_policy = "no-referrer" if secret_page else "same-origin"
+    referrer_policy = "strict-origin" if secret_page else "same-origin"
     assert headers.get("Referrer-Policy") == referrer_policy, name
     assert headers.get("X-Frame-Options") == "DENY", name
     assert headers.get("Cross-Origin-Opener-Policy") == "same-origin", name
