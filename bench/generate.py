@@ -31,7 +31,11 @@ from django.utils import timezone  # noqa: E402
 from blog import richtext  # noqa: E402
 from blog.demo import articles as demo  # noqa: E402
 from blog.demo.images import hero_jpeg  # noqa: E402
+from blog.management.commands.load_demo_articles import (  # noqa: E402
+    placeholder_reviewer,
+)
 from blog.models import Article, Category  # noqa: E402
+from blog.reviews import article_mark_reviewed  # noqa: E402
 from booking.models import (  # noqa: E402
     Appointment,
     AppointmentRequest,
@@ -124,8 +128,6 @@ def articles(treatment_list: list[Treatment]) -> None:
         summary=first["summary"],
         body=rendered[0].clean_html,
         author_name=demo.AUTHOR,
-        reviewer_name=demo.REVIEWER,
-        last_reviewed_on=timezone.localdate(),
         status=Article.Status.PUBLISHED,
         published_at=timezone.now() - timedelta(hours=1),
         references=first["references"],
@@ -135,6 +137,13 @@ def articles(treatment_list: list[Treatment]) -> None:
     )
     model.save()
     model.categories.set(categories[:2])
+    # The measured page carries a byline, as a reviewed article does.
+    article_mark_reviewed(
+        article=model,
+        reviewer=placeholder_reviewer(),
+        reviewed_on=timezone.localdate(),
+        recorded_by=None,
+    )
 
     now = timezone.now()
     rows = []
@@ -161,8 +170,6 @@ def articles(treatment_list: list[Treatment]) -> None:
                 reading_minutes=body.reading_minutes,
                 treatment=treatment_list[n % len(treatment_list)] if n % 2 else None,
                 author_name=demo.AUTHOR,
-                reviewer_name=demo.REVIEWER,
-                last_reviewed_on=(now - timedelta(days=n % 500)).date(),
                 status=status,
                 published_at=published_at,
                 references=source["references"],

@@ -1,9 +1,13 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from blog.models import Article, BodyImage, Category
+from blog.models import Article, ArticleReview, BodyImage, Category, Redirect, Reviewer
+from blog.reviews import article_mark_reviewed
 
 
 class RichTextarea(forms.Textarea):
@@ -35,8 +39,6 @@ class ArticleAdminForm(forms.ModelForm):
             "hero_image",
             "hero_alt",
             "author_name",
-            "reviewer_name",
-            "last_reviewed_on",
             "status",
             "published_at",
             "references",
@@ -51,12 +53,67 @@ class ReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("stale", _("Older than 12 months or never"))]
+        return [("due", _("In the review queue"))]
 
     def queryset(self, request, queryset):
-        if self.value() == "stale":
+        if self.value() == "due":
             return queryset.review_due()
         return queryset
+
+
+class MarkReviewedForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label=_("Reviewed by"), queryset=Reviewer.objects.all()
+    )
+    reviewed_on = forms.DateField(
+        label=_("Reviewed on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "I confirm that this clinician reviewed the text of each selected "
+            "article exactly as it is now."
+        )
+    )
+
+    def clean_reviewed_on(self):
+        day = self.cleaned_data["reviewed_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A review cannot be dated in the future."))
+        return day
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(admin.ModelAdmin):
+    list_display = ["name", "credential", "licence_state", "is_placeholder"]
+    search_fields = ["name"]
+    readonly_fields = ["is_placeholder"]
+
+
+@admin.register(ArticleReview)
+class ArticleReviewAdmin(admin.ModelAdmin):
+    """The record of every review: read only, never edited or deleted."""
+
+    list_display = ["article", "reviewer", "reviewed_on", "recorded_by", "created_at"]
+    list_filter = ["reviewer"]
+    list_select_related = ["article", "reviewer", "recorded_by"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "new_path", "created_at"]
+    search_fields = ["old_path", "new_path"]
 
 
 @admin.register(Category)
@@ -82,14 +139,15 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     list_select_related = ["treatment"]
     filter_horizontal = ["categories"]
-    readonly_fields = ["reading_minutes", "updated_at"]
+    readonly_fields = ["reading_minutes", "updated_at", "review_summary"]
+    actions = ["mark_reviewed", "mark_clinics_own"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body"]}),
         (_("Topic"), {"fields": ["categories", "treatment"]}),
         (_("Hero image"), {"fields": ["hero_image", "hero_alt"]}),
         (
             _("Authorship and review"),
-            {"fields": ["author_name", "reviewer_name", "last_reviewed_on"]},
+            {"fields": ["author_name", "review_summary"]},
         ),
         (_("Publishing"), {"fields": ["status", "published_at"]}),
         (
@@ -110,12 +168,91 @@ class ArticleAdmin(admin.ModelAdmin):
     def category_names(self, article):
         return ", ".join(category.name for category in article.categories.all())
 
-    @admin.display(description=_("last reviewed"), ordering="last_reviewed_on")
+    @admin.display(description=_("medical review"), ordering="review__reviewed_on")
     def review_status(self, article):
-        label = article.last_reviewed_on or _("never")
-        if article.is_review_stale():
-            return format_html("<strong>⚠ {} ({})</strong>", label, _("review due"))
-        return label
+        state = article.review_state()
+        if state == "current":
+            return article.review.reviewed_on
+        label = {
+            "never": _("never reviewed"),
+            "changed": _("changed since review"),
+            "due": _("review older than 12 months"),
+        }[state]
+        return format_html("<strong>⚠ {}</strong>", label)
+
+    @admin.display(description=_("medical review"))
+    def review_summary(self, article):
+        review = article.review
+        if review is None:
+            return _("Never reviewed: no byline is shown.")
+        state = article.review_state()
+        note = {
+            "current": _("the byline shows it"),
+            "changed": _("the text changed since, so no byline is shown"),
+            "due": _("older than 12 months: due again"),
+        }[state]
+        return format_html("{} · {} · {}", review.reviewer, review.reviewed_on, note)
+
+    @admin.action(description=_("Mark reviewed…"), permissions=["mark_reviewed"])
+    def mark_reviewed(self, request, queryset):
+        """Record a clinician's review of each selected article as it is now,
+        after a confirmation page (the one way a byline appears)."""
+        form = MarkReviewedForm(request.POST if "record" in request.POST else None)
+        if form.is_valid():
+            for article in queryset:
+                article_mark_reviewed(
+                    article=article,
+                    reviewer=form.cleaned_data["reviewer"],
+                    reviewed_on=form.cleaned_data["reviewed_on"],
+                    recorded_by=request.user,
+                )
+            self.message_user(
+                request,
+                ngettext(
+                    "Recorded the review of %(count)d article.",
+                    "Recorded the review of %(count)d articles.",
+                    len(queryset),
+                )
+                % {"count": len(queryset)},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/blog/article/mark_reviewed.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Record a medical review"),
+                "opts": self.model._meta,
+                "form": form,
+                "articles": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(
+        description=_("Mark as the clinic's own (no longer demo)"),
+        permissions=["change"],
+    )
+    def mark_clinics_own(self, request, queryset):
+        count = queryset.filter(is_demo=True).update(
+            is_demo=False, updated_at=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d article is now the clinic's own: the demo loader never "
+                "touches it.",
+                "%(count)d articles are now the clinic's own: the demo loader "
+                "never touches them.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def has_mark_reviewed_permission(self, request):
+        return request.user.has_perm("blog.mark_reviewed")
 
 
 @admin.register(BodyImage)

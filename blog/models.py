@@ -1,5 +1,7 @@
 import datetime
+import hashlib
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -137,11 +139,65 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def review_due(self) -> "ArticleQuerySet":
-        """Return articles no clinician has reviewed within REVIEW_INTERVAL, or ever."""
+        """Articles the review queue lists: never reviewed, changed since their
+        last review, or reviewed longer than REVIEW_INTERVAL ago."""
         return self.filter(
-            models.Q(last_reviewed_on__isnull=True)
-            | models.Q(last_reviewed_on__lt=_review_cutoff())
+            models.Q(review__isnull=True)
+            | ~models.Q(review__content_hash=models.F("content_hash"))
+            | models.Q(review__reviewed_on__lt=_review_cutoff())
         )
+
+    def review_counts(self) -> dict[str, int]:
+        """The review queue's counts for the staff home page, in one query."""
+        return self.aggregate(
+            never=models.Count("pk", filter=models.Q(review__isnull=True)),
+            changed=models.Count(
+                "pk",
+                filter=models.Q(review__isnull=False)
+                & ~models.Q(review__content_hash=models.F("content_hash")),
+            ),
+            old=models.Count(
+                "pk",
+                filter=models.Q(review__content_hash=models.F("content_hash"))
+                & models.Q(review__reviewed_on__lt=_review_cutoff()),
+            ),
+        )
+
+
+class Reviewer(models.Model):
+    """A clinician who medically reviews articles. A byline names one only
+    after a recorded review (ArticleReview), never as free text."""
+
+    name = models.CharField(_("name"), max_length=120)
+    credential = models.CharField(
+        _("credential"), max_length=40, help_text=_("E.g. MD, DO, NP, PA-C.")
+    )
+    licence_state = models.CharField(_("licence state"), max_length=40, blank=True)
+    bio = models.TextField(_("short bio"), max_length=1000, blank=True)
+    # The demo's fictional reviewer: `manage.py check --deploy` warns while
+    # anything it "reviewed" is published (blog.W001).
+    is_placeholder = models.BooleanField(
+        _("demo placeholder"), default=False, editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("medical reviewer")
+        verbose_name_plural = _("medical reviewers")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.credential}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Bylines show the name: cached article pages are keyed by updated_at.
+        Article.objects.filter(review__reviewer=self).update(updated_at=timezone.now())
+
+
+def content_hash(*, title: str, summary: str, body: str, references: str) -> str:
+    """The fingerprint of what a medical review vouches for."""
+    text = "\x1f".join((title, summary, body, references))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Article(models.Model):
@@ -169,13 +225,22 @@ class Article(models.Model):
         help_text=_("Preselected when the reader follows “Book” from the article."),
     )
     author_name = models.CharField(_("author"), max_length=120)
-    reviewer_name = models.CharField(
-        _("medically reviewed by"),
-        max_length=120,
+    # The latest recorded review; the byline shows it only while the text is
+    # still the one reviewed (content_hash), see current_review().
+    review = models.ForeignKey(
+        "blog.ArticleReview",
+        verbose_name=_("last medical review"),
+        null=True,
         blank=True,
-        help_text=_("Clinician name and credentials, e.g. “Dana Reyes, MD”."),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
-    last_reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False, blank=True)
+    # Made by `manage.py load_demo_articles`; demo_fingerprint is what the
+    # loader wrote, so it updates only what nobody has changed since.
+    is_demo = models.BooleanField(_("demo content"), default=False, editable=False)
+    demo_fingerprint = models.CharField(max_length=64, editable=False, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
@@ -232,6 +297,7 @@ class Article(models.Model):
         ordering = ["-published_at", "-id"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [("mark_reviewed", _("Can record a medical review"))]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
             # Keeps "the newest edit" an index lookup for the page-cache version.
@@ -264,6 +330,12 @@ class Article(models.Model):
         self.toc = rendered.toc
         self.reading_minutes = rendered.reading_minutes
         self.excerpt = self.summary or rendered.excerpt
+        self.content_hash = content_hash(
+            title=self.title,
+            summary=self.summary,
+            body=self.body,
+            references=self.references,
+        )
         # Why files are touched before the row is saved: the row stores the new
         # renditions' names. The cost: if the row write then fails (a constraint,
         # a lost connection), the new files are orphans and the old row still
@@ -314,9 +386,24 @@ class Article(models.Model):
             return _("Draft")
         return _("Published") if self.is_public() else _("Scheduled")
 
-    def is_review_stale(self) -> bool:
-        """Return True if ArticleQuerySet.review_due() would include this article."""
-        return self.last_reviewed_on is None or self.last_reviewed_on < _review_cutoff()
+    def current_review(self) -> "ArticleReview | None":
+        """The review the byline and JSON-LD may state: the last one, if the
+        text has not changed since."""
+        review = self.review
+        if review is not None and review.content_hash == self.content_hash:
+            return review
+        return None
+
+    def review_state(self) -> str:
+        """ "never", "changed" (since its last review), "due" (older than
+        REVIEW_INTERVAL) or "current"; review_due() lists all but the last."""
+        if self.review is None:
+            return "never"
+        if self.current_review() is None:
+            return "changed"
+        if self.review.reviewed_on < _review_cutoff():
+            return "due"
+        return "current"
 
     def reference_list(self) -> list[dict[str, str]]:
         refs = []
@@ -355,6 +442,83 @@ class Article(models.Model):
 
     def seo_description_or_excerpt(self) -> str:
         return self.seo_description or self.excerpt
+
+
+class ArticleReview(models.Model):
+    """One medical review of one version of an article, recorded by a staff
+    user with the "mark reviewed" permission. Append-only: the record of who
+    vouched for which text, and when."""
+
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        on_delete=models.CASCADE,
+        related_name="reviews",
+    )
+    reviewer = models.ForeignKey(
+        Reviewer,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    reviewed_on = models.DateField(_("reviewed on"))
+    content_hash = models.CharField(_("version reviewed"), max_length=64)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the demo loader."),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("medical review")
+        verbose_name_plural = _("medical reviews")
+
+    def __str__(self) -> str:
+        return f"{self.article} — {self.reviewer} ({self.reviewed_on:%Y-%m-%d})"
+
+
+class Redirect(models.Model):
+    """An old address that answers 301 with a page of this site: imported
+    WordPress permalinks, ?p= links and category archives, or added by staff
+    (see blog.redirects)."""
+
+    old_path = models.CharField(
+        _("old address"),
+        max_length=300,
+        unique=True,
+        help_text=_("A path on this site, e.g. /2024/03/botox-facts/ or /?p=123."),
+    )
+    new_path = models.CharField(
+        _("redirect to"),
+        max_length=300,
+        help_text=_("A path on this site, e.g. /articles/botox-facts/."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_path"]
+        verbose_name = _("redirect")
+        verbose_name_plural = _("redirects")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(old_path__startswith="/")
+                & models.Q(new_path__startswith="/")
+                & ~models.Q(new_path__startswith="//"),
+                name="redirect_stays_on_site",
+                violation_error_message=_(
+                    "Both addresses must be paths on this site, starting with /."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_path} → {self.new_path}"
 
 
 class BodyImage(models.Model):

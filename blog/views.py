@@ -51,7 +51,7 @@ class ArticleDetailView(DetailView):
         # The page shows body_html; the editor's source, the search text and the
         # search vector are the bulk of the row and never shown.
         return (
-            articles.select_related("treatment")
+            articles.select_related("treatment", "review__reviewer")
             .prefetch_related("categories")
             .defer("body", "body_text", "search_vector")
         )

@@ -1,8 +1,10 @@
 import urllib.parse
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
+from django.db import DatabaseError
 
+from booking.models import Treatment
 from booking.reminders import parse_quiet_hours
 from booking.services import MIN_RETENTION_DAYS
 
@@ -63,3 +65,24 @@ def sms_http_backend_check(app_configs, **kwargs) -> list[Error]:
                 )
             )
     return errors
+
+
+@register(deploy=True)
+def demo_treatments_check(app_configs, **kwargs) -> list[Warning]:
+    """Warn before launch while the demo's treatments are offered: their texts,
+    prices and booking settings are a fictional clinic's."""
+    try:
+        offered = Treatment.objects.active().filter(is_demo=True).count()
+    except DatabaseError:  # not migrated yet
+        return []
+    if not offered:
+        return []
+    return [
+        Warning(
+            f"{offered} active treatment(s) are the demo's.",
+            hint="Rewrite them as your own and use the admin action “Mark as the "
+            "clinic's own”, or deactivate them, before going live (README: "
+            "Before going live).",
+            id="booking.W001",
+        )
+    ]

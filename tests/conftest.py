@@ -37,10 +37,13 @@ def migration_groups() -> dict[str, list[str]]:
         "booking.migrations.0009_front_desk_appointment_permissions"
     )
     waitlist = import_module("booking.migrations.0015_front_desk_waitlist_permissions")
+    reviews = import_module("blog.migrations.0007_review_groups_and_content_hash")
     return {
         blog.GROUP: [
             f"blog.{action}_{model}" for model in blog.MODELS for action in blog.ACTIONS
-        ],
+        ]
+        + reviews.EDITOR_PERMISSIONS,
+        reviews.MEDICAL_REVIEWERS: reviews.REVIEWER_PERMISSIONS,
         booking.FRONT_DESK: [
             f"{app_label}.{codename}"
             for app_label, codename in booking.PERMISSIONS

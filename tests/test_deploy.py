@@ -3,6 +3,13 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.core.management import call_command
+
+from blog.models import Article
+from booking.models import Treatment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,17 +26,46 @@ def production_env(**extra: str) -> dict[str, str]:
     }
 
 
-def test_check_deploy_prints_no_warnings_in_production_mode():
-    result = subprocess.run(
+def url_of_the_test_database() -> str:
+    """The URL of the database this test runs against (a fresh test database,
+    not the development one `make run` filled with demo content)."""
+    from django.db import connection
+
+    from medspa.embedded_postgres import database_url
+
+    url = urlsplit(os.environ.get("DATABASE_URL") or database_url())
+    return urlunsplit(url._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+def check_deploy() -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=production_env(),
+        env=production_env(DATABASE_URL=url_of_the_test_database()),
         capture_output=True,
         text=True,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_deploy_prints_no_warnings_in_production_mode():
+    result = check_deploy()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_deploy_warns_while_demo_content_is_published():
+    call_command("load_demo_treatments")
+    call_command("load_demo_articles")
+    result = check_deploy()
+    assert result.returncode != 0
+    assert "blog.W001" in result.stderr and "booking.W001" in result.stderr
+    # Unpublished, or made the clinic's own with real reviews: no warning.
+    Article.objects.update(status=Article.Status.DRAFT)
+    Treatment.objects.update(is_demo=False)
+    assert check_deploy().returncode == 0
 
 
 def test_production_mode_refuses_to_start_without_a_secret_key():

@@ -5,7 +5,14 @@ information cited in each article); every article tells readers when to see a
 doctor. Bodies are the same simple HTML the admin editor produces.
 """
 
-REVIEWER = "Dana Reyes, MD"
+# Obviously fictional, never a real person's name: the demo's reviews are
+# placeholders (`manage.py check --deploy` warns while they are published).
+REVIEWER_NAME = "Example Reviewer"
+REVIEWER_CREDENTIAL = "MD — demo"
+REVIEWER_BIO = (
+    "A fictional placeholder for the demo content, not a real clinician. "
+    "Before going live, add your clinic's reviewers and record their reviews."
+)
 AUTHOR = "Willow Aesthetics clinical team"
 
 FDA_REFS = (

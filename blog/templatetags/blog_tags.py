@@ -72,8 +72,17 @@ def article_jsonld(context, article: Article) -> SafeString:
         "author": author,
         "mainEntity": main,
     }
-    if article.reviewer_name:
-        data["reviewedBy"] = {"@type": "Person", "name": article.reviewer_name}
-    if article.last_reviewed_on:
-        data["lastReviewed"] = article.last_reviewed_on.isoformat()
+    # Only a recorded review of this very text is stated (Article.current_review).
+    review = article.current_review()
+    if review is not None:
+        data["reviewedBy"] = {"@type": "Person", "name": str(review.reviewer)}
+        data["lastReviewed"] = review.reviewed_on.isoformat()
     return ld_json_script(data)
+
+
+@register.simple_tag
+def review_queue_counts() -> dict[str, int]:
+    """The staff home page's review queue: never reviewed, changed since the
+    last review, reviewed more than a year ago (ArticleQuerySet.review_due)."""
+    counts = Article.objects.review_counts()
+    return counts | {"total": sum(counts.values())}

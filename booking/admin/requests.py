@@ -101,6 +101,23 @@ class TreatmentAdmin(admin.ModelAdmin):
     list_editable = ["is_active", "is_featured", "order"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["mark_clinics_own"]
+
+    @admin.action(description=_("Mark as the clinic's own (no longer demo)"))
+    def mark_clinics_own(self, request, queryset):
+        count = queryset.filter(is_demo=True).update(is_demo=False)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d treatment is now the clinic's own: the demo loader "
+                "never touches it.",
+                "%(count)d treatments are now the clinic's own: the demo loader "
+                "never touches them.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 class StatusFilter(admin.SimpleListFilter):

@@ -89,6 +89,10 @@ class Treatment(models.Model):
             "“time to rebook?” email then. Empty: no such email."
         ),
     )
+    # Made by `manage.py load_demo_treatments`; demo_fingerprint is what the
+    # loader wrote, so it updates only what nobody has changed since.
+    is_demo = models.BooleanField(_("demo content"), default=False, editable=False)
+    demo_fingerprint = models.CharField(max_length=64, editable=False, blank=True)
     room_kind = models.ForeignKey(
         "booking.RoomKind",
         verbose_name=_("needs a room of kind"),

@@ -6,7 +6,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
 
-from blog.models import Article, Category
+from blog.models import Article, Category, Reviewer
+from blog.reviews import article_mark_reviewed
 
 
 def image_file(width=1600, height=900, fmt="JPEG", name="hero.jpg", color="teal"):
@@ -34,8 +35,6 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     summary = "What to know before a treatment."
     body = "<h2>One</h2><p>First part.</p><h2>Two</h2><p>Second.</p>"
     author_name = "Clinic team"
-    reviewer_name = "Dana Reyes, MD"
-    last_reviewed_on = factory.LazyFunction(timezone.localdate)
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
 
@@ -55,3 +54,24 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def categories(self, create, extracted, **kwargs):
         if create and extracted:
             self.categories.set(extracted)
+
+    @factory.post_generation
+    def reviewed_on(self, create, extracted, **kwargs):
+        """ArticleFactory(reviewed_on=date): a recorded review of this text."""
+        if create and extracted:
+            article_mark_reviewed(
+                article=self,
+                reviewer=ReviewerFactory(),
+                reviewed_on=extracted,
+                recorded_by=None,
+            )
+            self.refresh_from_db()
+
+
+class ReviewerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reviewer
+        django_get_or_create = ["name"]
+
+    name = "Ada Example"
+    credential = "MD"

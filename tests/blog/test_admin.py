@@ -19,19 +19,18 @@ def editor_client(client, django_user_model, content_editors_group):
 
 def test_changelist_shows_state_categories_and_stale_reviews(admin_client):
     category = CategoryFactory(name="Safety")
-    ArticleFactory(title="Fresh", categories=[category])
-    ArticleFactory(title="Old", last_reviewed_on=None, draft=True)
-    ArticleFactory(title="Later", scheduled=True)
-    ArticleFactory(title="Lapsed", last_reviewed_on=date.today() - timedelta(days=400))
+    ArticleFactory(title="Fresh", categories=[category], reviewed_on=date.today())
+    ArticleFactory(title="Old", draft=True)
+    ArticleFactory(title="Later", scheduled=True, reviewed_on=date.today())
+    ArticleFactory(title="Lapsed", reviewed_on=date.today() - timedelta(days=400))
     response = admin_client.get(reverse("admin:blog_article_changelist"))
     body = response.content.decode()
     assert response.status_code == 200
-    for text in ("Fresh", "Safety", "Published", "Draft", "Scheduled", "review due"):
+    for text in ("Fresh", "Safety", "Published", "Draft", "Scheduled"):
         assert text in body
-    stale = admin_client.get(
-        reverse("admin:blog_article_changelist"), {"review": "stale"}
-    )
-    assert {a.title for a in stale.context["cl"].result_list} == {"Old", "Lapsed"}
+    assert "never reviewed" in body and "review older than 12 months" in body
+    due = admin_client.get(reverse("admin:blog_article_changelist"), {"review": "due"})
+    assert {a.title for a in due.context["cl"].result_list} == {"Old", "Lapsed"}
     found = admin_client.get(reverse("admin:blog_article_changelist"), {"q": "Fresh"})
     assert [a.title for a in found.context["cl"].result_list] == ["Fresh"]
 

@@ -139,26 +139,29 @@ def test_hero_alt_text_error_appears_once_on_its_field():
     assert excinfo.value.message_dict == {"hero_alt": [str(HERO_ALT_REQUIRED)]}
 
 
-def test_review_is_stale_after_twelve_months():
-    article = ArticleFactory(
-        last_reviewed_on=timezone.localdate() - timedelta(days=400)
-    )
-    assert article.is_review_stale()
-    article.last_reviewed_on = timezone.localdate() - timedelta(days=30)
-    assert not article.is_review_stale()
-
-
-def test_review_due_returns_old_and_never_reviewed_articles_only():
+def test_review_due_returns_unreviewed_changed_and_old_reviews_only():
     today = timezone.localdate()
-    never = ArticleFactory(last_reviewed_on=None)
-    old = ArticleFactory(last_reviewed_on=today - REVIEW_INTERVAL - timedelta(days=1))
-    on_the_day = ArticleFactory(last_reviewed_on=today - REVIEW_INTERVAL)
-    recent = ArticleFactory(last_reviewed_on=today)
+    never = ArticleFactory()
+    old = ArticleFactory(reviewed_on=today - REVIEW_INTERVAL - timedelta(days=1))
+    on_the_day = ArticleFactory(reviewed_on=today - REVIEW_INTERVAL)
+    recent = ArticleFactory(reviewed_on=today)
+    changed = ArticleFactory(reviewed_on=today)
+    changed.body += "<p>A new paragraph.</p>"
+    changed.save()
     due = set(Article.objects.review_due())
-    assert due == {never, old}
-    # The method and the QuerySet agree, article by article.
-    for article in (never, old, on_the_day, recent):
-        assert article.is_review_stale() == (article in due)
+    assert due == {never, old, changed}
+    states = {
+        article: article.review_state()
+        for article in (never, old, on_the_day, recent, changed)
+    }
+    assert states == {
+        never: "never",
+        old: "due",
+        on_the_day: "current",
+        recent: "current",
+        changed: "changed",
+    }
+    assert Article.objects.review_counts() == {"never": 1, "changed": 1, "old": 1}
 
 
 def test_related_to_prefers_shared_categories_then_the_newest_others():

@@ -1,3 +1,4 @@
+import datetime
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -99,12 +100,13 @@ def test_detail_page_shows_article_parts(client, category, treatment):
         categories=[category],
         body="<h2>A</h2><p>x</p><h2>B</h2><p>y</p><h3>C</h3><p>z</p>",
         references="FDA label | https://www.fda.gov/label",
+        reviewed_on=datetime.date(2026, 11, 2),
     )
     related = ArticleFactory(categories=[category])
     response = client.get(article.get_absolute_url())
     body = response.content.decode()
     assert "<h1>" + article.title + "</h1>" in body
-    assert "Medically reviewed by <strong>Dana Reyes, MD</strong>" in body
+    assert "Medically reviewed by <strong>Ada Example, MD</strong>" in body
     assert 'type="image/webp"' in body and 'width="1200" height="675"' in body
     assert 'alt="A calm abstract picture"' in body
     assert 'fetchpriority="high"' in body  # the hero is above the fold

@@ -43,7 +43,7 @@ def test_import_creates_posts_with_their_fields(export):
     assert frown.hero_alt == "A relaxed forehead"
     assert frown.hero_renditions["webp"]
     # Imported articles wait for a clinician's review.
-    assert frown.last_reviewed_on is None and frown.is_review_stale()
+    assert frown.review is None and frown.review_state() == "never"
 
 
 def test_import_cleans_and_sanitizes_the_body(export):

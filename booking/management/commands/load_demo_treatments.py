@@ -1,9 +1,11 @@
+from collections import Counter
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from booking.models import Treatment
+from medspa.demo import fingerprint, may_update
 
 NEUROMODULATOR_FACTS = (
     "It is a neuromodulator: a purified protein that blocks the release of "
@@ -233,19 +235,42 @@ TREATMENTS = [
 
 class Command(BaseCommand):
     help = (
-        "Load the demo treatment catalog; existing slugs are left as staff edited them."
+        "Load the demo treatment catalog. Creates what is missing and updates "
+        "only demo treatments nobody has changed since; the clinic's own and "
+        "edited ones keep every field."
     )
 
     @transaction.atomic
     def handle(self, *args, **options):
-        created = 0
+        counts = Counter()
         for values in TREATMENTS:
-            values = dict(values)
-            _treatment, was_created = Treatment.objects.get_or_create(
-                slug=values.pop("slug"), defaults=values
-            )
-            created += was_created
+            counts[self.load_treatment(dict(values))] += 1
         self.stdout.write(
-            f"Demo treatments: {created} created, "
-            f"{len(TREATMENTS) - created} already there."
+            "Demo treatments: {created} created, {updated} updated, {unchanged} "
+            "unchanged, {kept} kept as the clinic has them.".format_map(counts)
         )
+
+    def load_treatment(self, values: dict) -> str:
+        slug = values.pop("slug")
+        treatment = Treatment.objects.filter(slug=slug).first()
+        outcome = "updated"
+        if treatment is None:
+            treatment, outcome = Treatment(slug=slug, is_demo=True), "created"
+        else:
+            current = stored_values(treatment, values)
+            if not may_update(treatment, current):
+                return "kept"
+            if current == values:
+                return "unchanged"
+        for name, value in values.items():
+            setattr(treatment, name, value)
+        treatment.save()
+        # Fingerprinted as stored (a price reads back as 350.00, not 350).
+        treatment.demo_fingerprint = fingerprint(stored_values(treatment, values))
+        treatment.save(update_fields=["demo_fingerprint"])
+        return outcome
+
+
+def stored_values(treatment: Treatment, values: dict) -> dict:
+    treatment.refresh_from_db(fields=list(values))
+    return {name: getattr(treatment, name) for name in values}

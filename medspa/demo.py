@@ -1,0 +1,19 @@
+"""Demo content that never overwrites what the clinic made.
+
+The demo loaders store a fingerprint of the values they wrote. On the next run
+they update a demo row only while its values still have that fingerprint, so
+anything staff wrote, imported or edited keeps every field.
+"""
+
+import hashlib
+import json
+
+
+def fingerprint(values: dict) -> str:
+    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def may_update(row, current_values: dict) -> bool:
+    """True if `row` is demo content nobody has changed since it was loaded."""
+    return row.is_demo and row.demo_fingerprint == fingerprint(current_values)
