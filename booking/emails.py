@@ -97,17 +97,34 @@ def patient_context(appointment: Appointment) -> dict:
     }
 
 
-def appointment_confirmation(appointment: Appointment) -> EmailMessage:
-    body = render_to_string(
-        "booking/email/appointment_confirmation.txt", patient_context(appointment)
-    )
+def patient_message(
+    appointment: Appointment,
+    template: str,
+    subject: str,
+    *,
+    calendar: str | None = None,
+    **context,
+) -> EmailMessage:
+    """An email to the patient about their appointment: the clinic's name in
+    the subject, the template given patient_context(), and optionally the
+    appointment as a calendar file named `calendar`."""
     message = EmailMessage(
-        subject=f"{settings.CLINIC['name']}: your appointment is booked",
-        body=body,
+        subject=f"{settings.CLINIC['name']}: {subject}",
+        body=render_to_string(template, patient_context(appointment) | context),
         to=[appointment.email],
     )
-    message.attach("appointment.ics", calendar_file(appointment), "text/calendar")
+    if calendar:
+        message.attach(calendar, calendar_file(appointment), "text/calendar")
     return message
+
+
+def appointment_confirmation(appointment: Appointment) -> EmailMessage:
+    return patient_message(
+        appointment,
+        "booking/email/appointment_confirmation.txt",
+        "your appointment is booked",
+        calendar="appointment.ics",
+    )
 
 
 def appointment_clinic_notification(appointment: Appointment) -> EmailMessage:
@@ -119,32 +136,23 @@ def appointment_clinic_notification(appointment: Appointment) -> EmailMessage:
 
 
 def appointment_cancelled(appointment: Appointment) -> EmailMessage:
-    body = render_to_string(
+    # The calendar file cancels the event, where the patient's app can.
+    return patient_message(
+        appointment,
         "booking/email/appointment_cancelled.txt",
-        patient_context(appointment)
-        | {"book_url": settings.SITE_URL.rstrip("/") + reverse("booking:start")},
+        "your appointment is cancelled",
+        calendar="cancellation.ics",
+        book_url=settings.SITE_URL.rstrip("/") + reverse("booking:start"),
     )
-    message = EmailMessage(
-        subject=f"{settings.CLINIC['name']}: your appointment is cancelled",
-        body=body,
-        to=[appointment.email],
-    )
-    # Removes the event from the patient's calendar, where their app can.
-    message.attach("cancellation.ics", calendar_file(appointment), "text/calendar")
-    return message
 
 
 def appointment_moved(appointment: Appointment) -> EmailMessage:
-    body = render_to_string(
-        "booking/email/appointment_moved.txt", patient_context(appointment)
+    return patient_message(
+        appointment,
+        "booking/email/appointment_moved.txt",
+        "your appointment has a new time",
+        calendar="appointment.ics",
     )
-    message = EmailMessage(
-        subject=f"{settings.CLINIC['name']}: your appointment has a new time",
-        body=body,
-        to=[appointment.email],
-    )
-    message.attach("appointment.ics", calendar_file(appointment), "text/calendar")
-    return message
 
 
 def appointment_changed_clinic_notice(

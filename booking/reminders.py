@@ -36,7 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from booking import outbox
-from booking.emails import patient_context
+from booking.emails import patient_context, patient_message
 from booking.models import (
     Appointment,
     AppointmentRequest,
@@ -224,12 +224,12 @@ def _send_reminder(
 
 
 def reminder_email(appointment: Appointment) -> EmailMessage:
-    context = patient_context(appointment)
-    day = dateformat.format(context["local_start"], "l, F j")
-    return EmailMessage(
-        subject=f"{settings.CLINIC['name']}: reminder of your appointment on {day}",
-        body=render_to_string("booking/email/appointment_reminder.txt", context),
-        to=[appointment.email],
+    local_start = appointment.starts_at.astimezone(appointment.location.zone)
+    day = dateformat.format(local_start, "l, F j")
+    return patient_message(
+        appointment,
+        "booking/email/appointment_reminder.txt",
+        f"reminder of your appointment on {day}",
     )
 
 

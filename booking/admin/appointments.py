@@ -22,10 +22,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from booking import availability, frontdesk, scheduling
-from booking.admin.requests import AppointmentRequestAdmin
+from booking.admin.requests import AppointmentRequestAdmin, status_action
 from booking.forms import PatientFields
 from booking.http import client_ip
 from booking.models import (
@@ -315,42 +314,30 @@ class StatusForm(forms.Form):
 
 
 def _status_actions(status, description):
-    @admin.action(description=description, permissions=["frontdesk"])
-    def action(modeladmin, request, queryset):
-        moved = 0
-        try:
-            with transaction.atomic():  # all or nothing, as for requests
-                for appointment in queryset.order_by("pk"):
-                    if appointment.status == status:
-                        continue
-                    frontdesk.appointment_set_status(
-                        appointment=appointment,
-                        status=status,
-                        actor=request.user,
-                        ip_address=client_ip(request),
-                    )
-                    moved += 1
-        except ValidationError as error:
-            modeladmin.message_user(
-                request,
-                _("Nothing was changed. %(reason)s")
-                % {"reason": " ".join(error.messages)},
-                messages.ERROR,
-            )
-            return
-        modeladmin.message_user(
-            request,
-            ngettext(
-                "%(count)d appointment marked %(status)s.",
-                "%(count)d appointments marked %(status)s.",
-                moved,
-            )
-            % {"count": moved, "status": Appointment.Status(status).label.lower()},
-            messages.SUCCESS,
-        )
+    return status_action(
+        status,
+        description,
+        permission="frontdesk",
+        label=Appointment.Status(status).label.lower(),
+        nouns=(_("appointment"), _("appointments")),
+        move=_move_each,
+    )
 
-    action.__name__ = f"mark_{status}"
-    return action
+
+def _move_each(appointments, status, request) -> int:
+    moved = 0
+    with transaction.atomic():  # all or nothing, as for requests
+        for appointment in appointments.order_by("pk"):
+            if appointment.status == status:
+                continue
+            frontdesk.appointment_set_status(
+                appointment=appointment,
+                status=status,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+            moved += 1
+    return moved
 
 
 @admin.register(Appointment)

@@ -153,16 +153,15 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _status_action(status, description):
-    @admin.action(description=description, permissions=["change"])
+def status_action(status, description, *, permission, label, nouns, move):
+    """An admin action that moves every selected row to `status` through
+    `move(rows, status, request)` (which returns how many moved), all or
+    nothing: a refused move changes no row and says why."""
+
+    @admin.action(description=description, permissions=[permission])
     def action(modeladmin, request, queryset):
         try:
-            moved = appointment_request_set_status(
-                appointment_requests=queryset,
-                status=status,
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
+            count = move(queryset, status, request)
         except ValidationError as error:
             modeladmin.message_user(
                 request,
@@ -173,17 +172,35 @@ def _status_action(status, description):
             return
         modeladmin.message_user(
             request,
-            ngettext(
-                "%(count)d request marked %(status)s.",
-                "%(count)d requests marked %(status)s.",
-                len(moved),
-            )
-            % {"count": len(moved), "status": AppointmentRequest.Status(status).label},
+            _("%(count)d %(rows)s marked %(status)s.")
+            % {
+                "count": count,
+                "rows": nouns[0] if count == 1 else nouns[1],
+                "status": label,
+            },
             messages.SUCCESS,
         )
 
     action.__name__ = f"mark_{status}"
     return action
+
+
+def _status_action(status, description):
+    return status_action(
+        status,
+        description,
+        permission="change",
+        label=AppointmentRequest.Status(status).label,
+        nouns=(_("request"), _("requests")),
+        move=lambda rows, status, request: len(
+            appointment_request_set_status(
+                appointment_requests=rows,
+                status=status,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        ),
+    )
 
 
 class AppointmentRequestAdminForm(forms.ModelForm):
