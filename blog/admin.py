@@ -137,7 +137,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "summary", "body_text", "author_name"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
-    list_select_related = ["treatment"]
+    list_select_related = ["treatment", "review__reviewer"]
     filter_horizontal = ["categories"]
     readonly_fields = ["reading_minutes", "updated_at", "review_summary"]
     actions = ["mark_reviewed", "mark_clinics_own"]
