@@ -135,3 +135,25 @@ def render(body: str) -> Rendered:
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         excerpt=Truncator(text).chars(280),
     )
+
+
+def nest_toc(toc: list[dict]) -> list[dict]:
+    """Return the flat table of contents with each h3 under the h2 before it.
+
+    `Article.toc` keeps the flat list render() derives (one entry per heading,
+    with its level), so rows saved before nesting need no migration: pages nest
+    it here. Each top-level entry gets "children" (its h3s) and each h2 its
+    "number", counting h2s only; an h3 before any h2 stays top-level.
+    """
+    nested: list[dict] = []
+    h2s = 0
+    for entry in toc:
+        if entry.get("level") == 3 and nested and nested[-1].get("level") == 2:
+            nested[-1]["children"].append(dict(entry))
+            continue
+        top = {**entry, "children": []}
+        if entry.get("level") == 2:
+            h2s += 1
+            top["number"] = h2s
+        nested.append(top)
+    return nested

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import search
+from blog import richtext, search
 from blog.models import Article
 
 register = template.Library()
@@ -22,6 +22,11 @@ def latest_articles(count: int = 3):
 @register.filter
 def highlight(headline: str) -> SafeString:
     return search.highlight(headline or "")
+
+
+@register.filter
+def nested_toc(toc: list[dict]) -> list[dict]:
+    return richtext.nest_toc(toc or [])
 
 
 def ld_json_script(data: dict) -> SafeString:
