@@ -112,6 +112,48 @@ class ArticleReviewAdmin(admin.ModelAdmin):
 
 @admin.register(Redirect)
 class RedirectAdmin(admin.ModelAdmin):
+    class RedirectForm(forms.ModelForm):
+        class Meta:
+            model = Redirect
+            fields = ("old_path", "new_path")
+
+        def clean_old_path(self):
+            old_path = self.cleaned_data["old_path"].strip()
+            if not old_path.startswith("/"):
+                raise forms.ValidationError(
+                    _(
+                        "Enter the old address as a path starting with /, without "
+                        "the domain: e.g. /2024/03/botox-facts/ or /?p=123."
+                    ),
+                    code="not_a_path",
+                )
+            return old_path
+
+        def clean_new_path(self):
+            from blog.redirects import is_on_site_path
+
+            new_path = self.cleaned_data["new_path"].strip()
+            if not is_on_site_path(new_path):
+                raise forms.ValidationError(
+                    _(
+                        "A redirect can only lead to a page of this site: enter "
+                        "its path, starting with a single /, e.g. "
+                        "/articles/botox-facts/ (no domain, no //)."
+                    ),
+                    code="off_site",
+                )
+            return new_path
+
+        def clean(self):
+            cleaned_data = super().clean()
+            old_path = cleaned_data.get("old_path")
+            if old_path and old_path == cleaned_data.get("new_path"):
+                raise forms.ValidationError(
+                    _("An address cannot redirect to itself."), code="loop"
+                )
+            return cleaned_data
+
+    form = RedirectForm
     list_display = ["old_path", "new_path", "created_at"]
     search_fields = ["old_path", "new_path"]
 

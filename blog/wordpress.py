@@ -3,23 +3,32 @@
 Everything is parsed and checked before the first write, and the writes run in
 one transaction, so a bad file imports nothing. Posts are matched on their
 WordPress post ID, so running the import again updates instead of duplicating.
+
+Posts arrive unreviewed (the import never records a medical review), take the
+address of any demo article with their slug (which is retired), and leave
+redirects behind so the old site's addresses keep working (blog.redirects).
 """
 
+import hashlib
+import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator, slugify
 
 from blog import images
-from blog.models import Article, Category
+from blog.models import Article, BodyImage, Category, Redirect
 
 WP_NAMESPACE = re.compile(r"^\{http://wordpress\.org/export/1\.\d+/\}")
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
@@ -37,7 +46,16 @@ BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
 SHORTCODE = re.compile(r"\[/?[a-zA-Z][\w-]*(?:\s[^\[\]]*)?/?\]")
 HAS_BLOCKS = re.compile(r"<(p|h[1-6]|ul|ol|div|blockquote|table|figure)\b", re.I)
 MAX_FILE_BYTES = 50 * 1024 * 1024
-REMOTE_IMAGE = re.compile(r"<img\b[^>]*\bsrc=[\"']?(?:https?:)?//", re.I)
+PUBLISH_AS = ("keep", "draft")
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+ATTR_VALUE = r"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+SRC_ATTR = re.compile(r"(?<![\w-])src" + ATTR_VALUE, re.I)
+ALT_ATTR = re.compile(r"(?<![\w-])alt" + ATTR_VALUE, re.I)
+REMOTE_URL = re.compile(r"^(?:https?:)?//", re.I)
+UPLOADS_MARKER = "/wp-content/uploads/"
+# WordPress's resized copies: photo-1024x683.jpg is a size of photo.jpg.
+SIZED_COPY = re.compile(r"-\d+x\d+(?=\.\w+$)")
+RETIRED_SUFFIX = "-demo-retired"
 
 
 class WXRError(Exception):
@@ -54,8 +72,11 @@ class Post:
     status: str
     published_at: datetime | None
     author: str
-    categories: list[tuple[str, str]] = field(default_factory=list)
+    # (our slug, name, WordPress nicename) of each category.
+    categories: list[tuple[str, str, str]] = field(default_factory=list)
     thumbnail_id: int | None = None
+    # Path and query of the post's <link> on the old site, e.g. /2024/03/slug/.
+    link_path: str = ""
 
 
 @dataclass
@@ -71,6 +92,10 @@ class Result:
     updated: int = 0
     skipped: int = 0
     images: int = 0
+    body_images: int = 0
+    redirects: set[str] = field(default_factory=set)  # their old paths
+    # (slug the imported post took, slug the demo article now has)
+    retired: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -216,12 +241,27 @@ def _post_from_item(
         published_at=published,
         author=(authors.get(creator) or creator or "Unknown")[:120],
         categories=[
-            (slugify(c.get("nicename") or c.text or ""), (c.text or "").strip())
+            (
+                slugify(c.get("nicename") or c.text or ""),
+                (c.text or "").strip(),
+                unquote(c.get("nicename") or ""),
+            )
             for c in item.findall("category")
             if c.get("domain") == "category" and (c.text or "").strip()
         ],
         thumbnail_id=int(thumbnail) if thumbnail.isdigit() else None,
+        link_path=_link_path(_text(item, "link").strip()),
     )
+
+
+def _link_path(link: str) -> str:
+    """Return the path and query of a permalink, never its host."""
+    parts = urlsplit(link)
+    path = unquote(parts.path) or "/"
+    if parts.scheme not in ("", "http", "https") or not path.startswith("/"):
+        return ""
+    path = f"{path}?{parts.query}" if parts.query else path
+    return "" if path == "/" else path
 
 
 def _attachment_from_item(item) -> Attachment:
@@ -253,31 +293,40 @@ def parse(path: Path) -> tuple[list[Post], dict[int, Attachment], int]:
     return posts, attachments, skipped
 
 
+def _locate(relative: str, uploads: Path) -> Path | None:
+    """Return the file of an uploads-relative path (2024/03/x.jpg), if present."""
+    relative_path = Path(relative)
+    # The export names the file; never let it point outside the uploads folder.
+    if not relative or relative_path.is_absolute() or ".." in relative_path.parts:
+        return None
+    for candidate in (
+        uploads / relative_path,
+        uploads / "uploads" / relative_path,
+        uploads / "wp-content" / "uploads" / relative_path,
+        uploads / relative_path.name,
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _find_image(
     attachment: Attachment, uploads: Path, warnings: list[str], post: Post
 ) -> Path | None:
     """Return the featured image's local file if it exists and is acceptable."""
     relative = attachment.relative_path or attachment.url.split("/uploads/")[-1]
-    relative_path = Path(relative)
-    # The export names the file; never let it point outside the uploads folder.
-    if relative and not relative_path.is_absolute() and ".." not in relative_path.parts:
-        for candidate in (
-            uploads / relative_path,
-            uploads / "uploads" / relative_path,
-            uploads / "wp-content" / "uploads" / relative_path,
-            uploads / relative_path.name,
-        ):
-            if candidate.is_file():
-                try:
-                    with candidate.open("rb") as handle:
-                        images.validate_hero_image(File(handle))
-                except ValidationError as exc:
-                    warnings.append(
-                        f"post {post.wp_id}: featured image {candidate.name} skipped: "
-                        + " ".join(exc.messages)
-                    )
-                    return None
-                return candidate
+    candidate = _locate(relative, uploads)
+    if candidate is not None:
+        try:
+            with candidate.open("rb") as handle:
+                images.validate_hero_image(File(handle))
+        except ValidationError as exc:
+            warnings.append(
+                f"post {post.wp_id}: featured image {candidate.name} skipped: "
+                + " ".join(exc.messages)
+            )
+            return None
+        return candidate
     warnings.append(
         f"post {post.wp_id}: featured image {relative or attachment.url!r} not "
         f"found under {uploads}; imported without it"
@@ -285,8 +334,16 @@ def _find_image(
     return None
 
 
-def import_file(path: Path, uploads: Path | None = None) -> Result:
-    """Import the posts of a WXR file; raise WXRError and write nothing if it is bad."""
+def import_file(
+    path: Path, uploads: Path | None = None, *, publish_as: str = "keep"
+) -> Result:
+    """Import the posts of a WXR file; raise WXRError and write nothing if it is bad.
+
+    `publish_as` "keep" publishes what WordPress had published (so old links
+    keep working at once); "draft" makes every imported post a draft.
+    """
+    if publish_as not in PUBLISH_AS:
+        raise ValueError(f"publish_as must be one of {PUBLISH_AS}")
     posts, attachments, skipped = parse(path)
     uploads = uploads or path.parent
     result = Result(skipped=skipped)
@@ -294,42 +351,81 @@ def import_file(path: Path, uploads: Path | None = None) -> Result:
         a.wordpress_id: a
         for a in Article.objects.filter(wordpress_id__in=[p.wp_id for p in posts])
     }
-    _refuse_slug_clash(posts)
-    with transaction.atomic():
-        categories = _upsert_categories(posts)
-        for post in posts:
-            article = existing.get(post.wp_id) or Article(wordpress_id=post.wp_id)
-            is_new = article.pk is None
-            _save_post(
-                article, post, attachments.get(post.thumbnail_id), uploads, result
-            )
-            article.categories.set(
-                [categories[slug] for slug, _name in post.categories if slug]
-            )
-            result.created += is_new
-            result.updated += not is_new
+    demo_holders = _slug_holders(posts)
+    body_images = _BodyImages(uploads, result)
+    try:
+        with transaction.atomic():
+            for article in demo_holders:
+                result.retired.append((article.slug, _retire(article)))
+            categories = _upsert_categories(posts)
+            for post in posts:
+                article = existing.get(post.wp_id) or Article(wordpress_id=post.wp_id)
+                is_new = article.pk is None
+                body = body_images.localize(post)
+                _save_post(
+                    article,
+                    post,
+                    body,
+                    publish_as,
+                    attachments.get(post.thumbnail_id),
+                    uploads,
+                    result,
+                )
+                article.categories.set(
+                    [categories[slug] for slug, _name, _nice in post.categories if slug]
+                )
+                _save_redirects(article, post, result)
+                result.created += is_new
+                result.updated += not is_new
+    except BaseException:
+        # The rows are rolled back; the body images' files would be orphans.
+        body_images.delete_new_files()
+        raise
     return result
 
 
-def _refuse_slug_clash(posts: list[Post]) -> None:
-    """Refuse posts whose slug an article from elsewhere already has."""
-    clash = (
+def _slug_holders(posts: list[Post]) -> list[Article]:
+    """Return the demo articles holding the posts' slugs, to be retired.
+
+    Raise WXRError if the clinic's own article (not demo, not from this import)
+    has one of the slugs: that is the clinic's to resolve, never overwritten.
+    """
+    holders = list(
         Article.objects.filter(slug__in=[p.slug for p in posts])
         .exclude(wordpress_id__in=[p.wp_id for p in posts])
-        .first()
+        .order_by("slug")
     )
+    clash = next((a for a in holders if not a.is_demo), None)
     if clash is not None:
         raise WXRError(
             f"slug {clash.slug!r} already belongs to the article {clash.title!r}, "
             "which was not imported from this WordPress site"
         )
+    return holders
+
+
+def _retire(article: Article) -> str:
+    """Unpublish a demo article and move it off its slug; return the new slug.
+
+    It stays demo content, so the demo loader leaves it alone: the loader finds
+    articles by slug and the imported post now has this one.
+    """
+    base = article.slug[: 200 - len(RETIRED_SUFFIX) - 4] + RETIRED_SUFFIX
+    slug, number = base, 2
+    while Article.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    # updated_at too: cached pages are keyed by the newest edit.
+    Article.objects.filter(pk=article.pk).update(
+        slug=slug, status=Article.Status.DRAFT, updated_at=timezone.now()
+    )
+    return slug
 
 
 def _upsert_categories(posts: list[Post]) -> dict[str, Category]:
     """Return the posts' categories by slug, creating the missing ones."""
     categories = {}
     for post in posts:
-        for slug, name in post.categories:
+        for slug, name, _nicename in post.categories:
             if slug and slug not in categories:
                 categories[slug], _created = Category.objects.get_or_create(
                     slug=slug, defaults={"name": name[:80]}
@@ -337,26 +433,133 @@ def _upsert_categories(posts: list[Post]) -> dict[str, Category]:
     return categories
 
 
+class _BodyImages:
+    """Copy the images a post body takes from wp-content/uploads in as BodyImages.
+
+    An image that is missing or unacceptable is listed in the warnings and left
+    out of the body: a page of this site never loads images from the old one.
+    """
+
+    def __init__(self, uploads: Path, result: Result):
+        self.uploads = uploads
+        self.result = result
+        self.copied: dict[str, BodyImage | None] = {}
+        self.new_files: list[str] = []
+
+    def localize(self, post: Post) -> str:
+        """Return the post's body with its uploads images served from here."""
+        remote = 0
+
+        def replace(match: re.Match) -> str:
+            nonlocal remote
+            tag = match.group(0)
+            src_match = SRC_ATTR.search(tag)
+            src = html.unescape(_attr_value(src_match)).strip()
+            if UPLOADS_MARKER not in src:
+                remote += bool(REMOTE_URL.match(src))
+                return tag
+            relative = unquote(urlsplit(src).path.split(UPLOADS_MARKER, 1)[1])
+            alt = html.unescape(_attr_value(ALT_ATTR.search(tag))).strip()
+            image = self.image_for(relative, alt or post.title, post)
+            if image is None:
+                return ""
+            new = tag[: src_match.start()] + f'src="{escape(image.image.url)}"'
+            new += tag[src_match.end() :]
+            if image.width and not re.search(r"\bwidth\s*=", tag, re.I):
+                new = new.replace(
+                    "<img", f'<img width="{image.width}" height="{image.height}"', 1
+                )
+            return new
+
+        body = IMG_TAG.sub(replace, post.body)
+        if remote:
+            self.result.warnings.append(
+                f"post {post.wp_id}: {remote} inline image(s) load from another "
+                "site and are not shown; upload them under Body images and "
+                "insert them again"
+            )
+        return body
+
+    def image_for(self, relative: str, alt: str, post: Post) -> BodyImage | None:
+        if relative not in self.copied:
+            self.copied[relative] = self._copy(relative, alt, post)
+        elif self.copied[relative] is None:
+            self._warn_missing(relative, post)
+        return self.copied[relative]
+
+    def _copy(self, relative: str, alt: str, post: Post) -> BodyImage | None:
+        source = _locate(relative, self.uploads) or _locate(
+            SIZED_COPY.sub("", relative), self.uploads
+        )
+        if source is None:
+            self._warn_missing(relative, post)
+            return None
+        name = _body_image_name(relative)
+        stored = BodyImage._meta.get_field("image").generate_filename(None, name)
+        existing = BodyImage.objects.filter(image=stored).first()
+        if existing is not None:  # copied by an earlier run
+            return existing
+        with source.open("rb") as handle:
+            try:
+                images.validate_body_image(File(handle))
+            except ValidationError as exc:
+                self.result.warnings.append(
+                    f"post {post.wp_id}: inline image {PurePosixPath(relative).name} "
+                    "left out of the body: " + " ".join(exc.messages)
+                )
+                return None
+            image = BodyImage(image=File(handle, name=name), alt_text=alt[:200])
+            image.save()
+        self.new_files.append(image.image.name)
+        self.result.body_images += 1
+        return image
+
+    def _warn_missing(self, relative: str, post: Post) -> None:
+        self.result.warnings.append(
+            f"post {post.wp_id}: inline image {PurePosixPath(relative).name} not "
+            f"found under {self.uploads}; left out of the body"
+        )
+
+    def delete_new_files(self) -> None:
+        for name in self.new_files:
+            default_storage.delete(name)
+
+
+def _attr_value(match: re.Match | None) -> str:
+    if match is None:
+        return ""
+    return next((value for value in match.groups() if value is not None), "")
+
+
+def _body_image_name(relative: str) -> str:
+    """A stable file name for an uploads path, so re-runs find their copy."""
+    path = PurePosixPath(relative)
+    stem = "wp-" + "-".join(path.parent.parts + (path.stem,))
+    # FileField's default max_length is 100, "articles/body/" included.
+    if len(stem) + len(path.suffix) > 80:
+        digest = hashlib.sha256(relative.encode()).hexdigest()[:8]
+        stem = f"{stem[: 80 - len(path.suffix) - 9]}-{digest}"
+    return stem + path.suffix.lower()
+
+
 def _save_post(
     article: Article,
     post: Post,
+    body: str,
+    publish_as: str,
     attachment: Attachment | None,
     uploads: Path,
     result: Result,
 ) -> None:
-    """Copy `post` onto `article` and save it, with its featured image if usable."""
-    remote = len(REMOTE_IMAGE.findall(post.body))
-    if remote:
-        result.warnings.append(
-            f"post {post.wp_id}: {remote} inline image(s) load from another "
-            "site and are not shown; upload them under Body images and "
-            "insert them again"
-        )
+    """Copy `post` onto `article` and save it, with its featured image if usable.
+
+    The import never records a review: a changed text takes down any byline.
+    """
     article.title = post.title
     article.slug = post.slug
-    article.body = post.body
+    article.body = body
     article.summary = post.summary
-    article.status = post.status
+    article.status = Article.Status.DRAFT if publish_as == "draft" else post.status
     article.published_at = post.published_at
     article.author_name = post.author
     image_path = None
@@ -370,6 +573,33 @@ def _save_post(
         article.hero_alt = (attachment.alt or post.title)[:200]
         _validate_and_save(article, post)
     result.images += 1
+
+
+def _save_redirects(article: Article, post: Post, result: Result) -> None:
+    """Point the post's old addresses (permalink, ?p=, category archives) here."""
+    targets = {}
+    if post.link_path:
+        targets[post.link_path] = article.get_absolute_url()
+    targets[f"/?p={post.wp_id}"] = article.get_absolute_url()
+    for slug, _name, nicename in post.categories:
+        if slug:
+            targets[f"/category/{nicename or slug}/"] = reverse(
+                "blog:category", kwargs={"slug": slug}
+            )
+    max_length = Redirect._meta.get_field("old_path").max_length
+    for old_path, new_path in targets.items():
+        if old_path == new_path:
+            continue
+        if len(old_path) > max_length:
+            result.warnings.append(
+                f"post {post.wp_id}: old address {old_path[:60]}… is longer than "
+                f"{max_length} characters; no redirect made"
+            )
+            continue
+        Redirect.objects.update_or_create(
+            old_path=old_path, defaults={"new_path": new_path}
+        )
+        result.redirects.add(old_path)
 
 
 def _validate_and_save(article: Article, post: Post) -> None:

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees the view's 404 before CommonMiddleware's slash redirect.
+    "blog.redirects.RedirectMiddleware",
 ]
 
 ROOT_URLCONF = "medspa.urls"
