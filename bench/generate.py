@@ -86,7 +86,7 @@ def treatments() -> list[Treatment]:
             description="A representative description of a treatment. " * 40,
             areas_treated="Forehead, frown lines, crow's feet",
             results_appear="3–7 days",
-            results_last="3–6 months",
+            results_last="3–4 months",
             price_from=100 + n,
             order=n,
         )

@@ -225,7 +225,7 @@ def build_site(size: int) -> None:
         slug="probe-treatment",
         areas_treated="Frown lines",
         results_appear="In 3–7 days",
-        results_last="About 3–6 months",
+        results_last="About 3–4 months",
         price_from=350,
     )
     probe_category = CategoryFactory(name="Probe category", slug="probe-category")

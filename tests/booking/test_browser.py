@@ -34,7 +34,7 @@ def test_patient_books_on_a_phone_and_front_desk_schedules_it(live_server, phone
         summary="Softens expression lines.",
         areas_treated="Frown lines",
         results_appear="In 3–7 days",
-        results_last="About 3–6 months",
+        results_last="About 3–4 months",
     )
     UserFactory(username="frontdesk", password=PASSWORD, groups=["Front desk"])
 
