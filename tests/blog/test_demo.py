@@ -117,3 +117,14 @@ def test_demo_treatments_are_made_once_and_staff_edits_kept(capsys):
     botox.refresh_from_db()
     assert botox.price_from == 299
     assert "0 created, 0 updated, 6 unchanged, 2 kept" in capsys.readouterr().out
+
+
+def test_a_demo_article_retired_by_an_import_is_not_recreated(capsys):
+    call_command("load_demo_articles")
+    # What the WordPress import does to a demo article holding a post's slug.
+    Article.objects.filter(slug=SUN).update(
+        slug=SUN + "-demo-retired", status=Article.Status.DRAFT
+    )
+    setup_twice()  # the imported post itself was deleted meanwhile, say
+    assert not Article.objects.filter(slug=SUN).exists()
+    assert Article.objects.get(slug=SUN + "-demo-retired").status == "draft"

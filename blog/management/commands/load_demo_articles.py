@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from blog.demo import articles as demo
 from blog.demo.images import hero_jpeg
 from blog.models import Article, Category, Reviewer
 from blog.reviews import article_mark_reviewed
+from blog.wordpress import RETIRED_SUFFIX
 from booking.models import Treatment
 from medspa.demo import fingerprint, may_update
 
@@ -56,6 +58,8 @@ class Command(BaseCommand):
         }
         wanted_categories = sorted(data["categories"])
         outcome = "updated"
+        if article is None and retired(data["slug"]):
+            return "kept"  # gave its slug to an imported post: stays retired
         if article is None:
             article = Article(slug=data["slug"], is_demo=True)
             # Publish dates are set once, so re-runs keep the order stable.
@@ -89,6 +93,14 @@ class Command(BaseCommand):
 
     def find_treatment(self, slug: str) -> Treatment | None:
         return Treatment.objects.active().filter(slug=slug).first() if slug else None
+
+
+def retired(slug: str) -> bool:
+    """True if the WordPress import retired this demo article (blog.wordpress),
+    so nothing recreates it under its old slug."""
+    return Article.objects.filter(
+        is_demo=True, slug__regex=rf"^{re.escape(slug + RETIRED_SUFFIX)}(-\d+)?$"
+    ).exists()
 
 
 def placeholder_reviewer() -> Reviewer:
