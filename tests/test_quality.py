@@ -446,11 +446,8 @@ def test_feed_and_sitemap_are_well_formed_xml(production_mode):
 
 # --- The Nu HTML Checker and datetime attributes -------------------------------
 
-# `make test` fetches it from npm (Makefile: VNU_JAR_VERSION); VNU_JAR overrides.
-VNU_JAR = Path(
-    os.environ.get("VNU_JAR")
-    or ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
-)
+# `make test` fetches it from npm (Makefile: VNU_JAR_VERSION).
+VNU_JAR = ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
 # What a datetime attribute may hold (HTML "dates and times", durations aside): a
 # year, month, date, time, or date and time with an optional offset; a second
 # has at most three decimals.
