@@ -1,11 +1,17 @@
+import operator
+from functools import reduce
+
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from blog import images
 from blog.models import Article, ArticleReview, BodyImage, Category, Redirect, Reviewer
 from blog.reviews import article_mark_reviewed
 
@@ -306,4 +312,36 @@ class BodyImageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("address to paste in the editor"))
     def address(self, image):
+        # The original's: one stable address; article pages serve renditions.
         return image.image.url if image.image else "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        # Articles name an image by its address, which a new file would change:
+        # they would fall back to the old original. Upload a new image instead.
+        if obj is not None:
+            return [*self.readonly_fields, "image"]
+        return self.readonly_fields
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse to delete images that articles show (their pages would break)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        for image in objs:
+            urls = [image.image.url] + [
+                default_storage.url(name)
+                for name in images.rendition_names(image.renditions)
+            ]
+            used_by = Article.objects.filter(
+                reduce(operator.or_, (Q(body__contains=url) for url in urls))
+            ).only("title")
+            protected += [
+                _("“%(article)s” shows “%(image)s”")
+                % {"article": article, "image": image}
+                for article in used_by
+            ]
+        return deleted, counts, perms_needed, protected
+
+    def delete_queryset(self, request, queryset):
+        for image in queryset:
+            image.delete()  # and its renditions

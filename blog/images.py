@@ -1,11 +1,14 @@
-"""Hero image validation and responsive renditions (originals are kept)."""
+"""Hero and body image validation and responsive renditions (originals are kept)."""
 
+from collections.abc import Iterable
 from io import BytesIO
 from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -93,7 +96,55 @@ def make_renditions(field_file) -> dict:
 
 
 def delete_renditions(renditions: dict) -> None:
-    """Remove the renditions of a replaced hero image (its original is kept)."""
+    """Remove the renditions of a replaced image (its original is kept)."""
     for ext in ("webp", "jpeg"):
         for _width, name in renditions.get(ext, []):
             default_storage.delete(name)
+
+
+def rendition_names(renditions: dict) -> list[str]:
+    return [name for ext in ("webp", "jpeg") for _w, name in renditions.get(ext, [])]
+
+
+def body_image_renditions(sources: Iterable[str], body_images: QuerySet) -> dict:
+    """Map each of `sources` (<img src> values) that is a body image's original or
+    one of its renditions to what richtext.render needs to serve renditions.
+
+    One query, none if no source is a media URL. `body_images` is the BodyImage
+    manager or queryset (a historical model's in a migration).
+    """
+    names = {src: name for src in sources if (name := _media_name(src))}
+    if not names:
+        return {}
+    wanted = Q()
+    for name in set(names.values()):
+        wanted |= Q(image=name)
+        # jsonb containment: some [width, name] pair of the list holds the name.
+        wanted |= Q(renditions__contains={"webp": [[name]]})
+        wanted |= Q(renditions__contains={"jpeg": [[name]]})
+    by_name = {}
+    for body_image in body_images.filter(wanted).order_by("pk"):
+        if not body_image.renditions.get("jpeg"):
+            continue
+        info = _urls(body_image.renditions) | {"alt": body_image.alt_text}
+        for name in [body_image.image.name, *rendition_names(body_image.renditions)]:
+            by_name[name] = info
+    return {src: by_name[name] for src, name in names.items() if name in by_name}
+
+
+def _media_name(src: str) -> str | None:
+    """The storage name of a (site-relative) media URL, or None."""
+    prefix = default_storage.url("")
+    path = unquote(urlsplit(src).path)
+    if not prefix.startswith("/") or not path.startswith(prefix):
+        return None
+    return path.removeprefix(prefix) or None
+
+
+def _urls(renditions: dict) -> dict:
+    return {
+        "webp": [[w, default_storage.url(n)] for w, n in renditions.get("webp", [])],
+        "jpeg": [[w, default_storage.url(n)] for w, n in renditions.get("jpeg", [])],
+        "width": renditions["width"],
+        "height": renditions["height"],
+    }

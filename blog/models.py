@@ -12,7 +12,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
@@ -323,7 +323,13 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self._default_publish_time()
-        rendered = richtext.render(self.body)
+        # Body images are served as renditions: one query finds those used.
+        rendered = richtext.render(
+            self.body,
+            images=images.body_image_renditions(
+                richtext.image_sources(self.body), BodyImage.objects
+            ),
+        )
         self.body = rendered.clean_html
         self.body_html = rendered.html
         self.body_text = rendered.text
@@ -534,6 +540,9 @@ class BodyImage(models.Model):
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     alt_text = models.CharField(_("alt text"), max_length=200)
+    # What article pages show instead of the original (full size, with its
+    # camera metadata): re-encoded WebP and JPEG copies, see blog.images.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -543,3 +552,21 @@ class BodyImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text
+
+    def save(self, *args, **kwargs):
+        if self.image and self.image.name != self.renditions.get("src"):
+            if not self.image._committed:
+                # Store the original first, so renditions record its final name.
+                self.image.save(self.image.name, self.image.file, save=False)
+            old = self.renditions
+            self.renditions = images.make_renditions(self.image)
+            # Only once the row names the new ones: a failed write keeps the old.
+            transaction.on_commit(lambda: images.delete_renditions(old))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Delete the row, then its renditions (the original file is kept)."""
+        renditions = self.renditions
+        result = super().delete(*args, **kwargs)
+        transaction.on_commit(lambda: images.delete_renditions(renditions))
+        return result

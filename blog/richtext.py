@@ -2,6 +2,7 @@
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
 from html.parser import HTMLParser
@@ -30,6 +31,9 @@ RESERVED_IDS = {
     "footer-visit", "footer-hours", "footer-privacy", "search-title",
 }  # fmt: skip
 WORDS_PER_MINUTE = 200
+# The article column (.prose) is 46rem wide; the hero's <picture> says the same.
+BODY_IMAGE_SIZES = "(min-width: 50rem) 46rem, 100vw"
+BODY_COLUMN_PX = 46 * 16
 
 
 def sanitize(html: str) -> str:
@@ -61,8 +65,9 @@ class Rendered:
 class _Deriver(HTMLParser):
     """Re-serialize sanitized HTML, giving headings ids and collecting text."""
 
-    def __init__(self):
+    def __init__(self, images: Mapping[str, dict]):
         super().__init__(convert_charrefs=True)
+        self.images = images
         self.out: list[str] = []
         self.text: list[str] = []
         self.toc: list[dict] = []
@@ -74,6 +79,9 @@ class _Deriver(HTMLParser):
         if tag == "img":
             # CSP allows only our own images; remote ones would show broken.
             if not (attrs.get("src") or "").startswith("/"):
+                return
+            if attrs["src"] in self.images:
+                self.out.append(_picture(attrs, self.images[attrs["src"]]))
                 return
             attrs["loading"] = "lazy"
             attrs["decoding"] = "async"
@@ -117,9 +125,83 @@ class _Deriver(HTMLParser):
         return candidate
 
 
-def render(body: str) -> Rendered:
+def _attributes(attrs: dict) -> str:
+    return "".join(
+        f' {name}="{escape(str(value), quote=True)}"' for name, value in attrs.items()
+    )
+
+
+def _srcset(candidates: list) -> str:
+    return ", ".join(f"{url} {width}w" for width, url in candidates)
+
+
+def _picture(attrs: dict, image: dict) -> str:
+    """A body image as its renditions: WebP with a JPEG fallback, like the hero.
+
+    The original is never linked (full size, camera metadata). Width and height
+    the editor wrote are kept (the author's display size); otherwise the
+    largest rendition's, so the page does not jump as images load.
+    """
+    width, height = attrs.get("width") or "", attrs.get("height") or ""
+    if width.isdigit() and height.isdigit() and int(width) and int(height):
+        # Narrower than the column: that size, or the screen's width on phones.
+        sizes = (
+            f"(min-width: {width}px) {width}px, 100vw"
+            if int(width) < BODY_COLUMN_PX
+            else BODY_IMAGE_SIZES
+        )
+    else:
+        width = image["jpeg"][-1][0]
+        height = round(width * image["height"] / image["width"])
+        sizes = BODY_IMAGE_SIZES
+    # An <img> with no alt at all takes the body image's; alt="" stays decorative.
+    alt = attrs["alt"] if attrs.get("alt") is not None else image.get("alt", "")
+    source = _attributes(
+        {"type": "image/webp", "srcset": _srcset(image["webp"]), "sizes": sizes}
+    )
+    img = _attributes(
+        {
+            "src": image["jpeg"][-1][1],
+            "srcset": _srcset(image["jpeg"]),
+            "sizes": sizes,
+            "width": width,
+            "height": height,
+            "alt": alt,
+            "loading": "lazy",
+            "decoding": "async",
+        }
+    )
+    webp = f"<source{source}>" if image.get("webp") else ""
+    return f"<picture>{webp}<img{img}></picture>"
+
+
+def image_sources(html: str) -> list[str]:
+    """Return the src of every <img> in `html`, for render()'s `images`."""
+    parser = _ImageSources()
+    parser.feed(html or "")
+    parser.close()
+    return parser.sources
+
+
+class _ImageSources(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        src = dict(attrs).get("src")
+        if tag == "img" and src:
+            self.sources.append(src)
+
+
+def render(body: str, images: Mapping[str, dict] | None = None) -> Rendered:
+    """Sanitize `body` and derive what its page shows.
+
+    `images` maps <img> src values to renditions (blog.images.
+    body_image_renditions): those images are served as their renditions.
+    """
     clean = sanitize(body or "")
-    deriver = _Deriver()
+    deriver = _Deriver(images or {})
     deriver.feed(clean)
     deriver.close()
     # Search highlighting uses these private-use characters as markers.

@@ -4,8 +4,9 @@ import html5lib
 import pytest
 
 from blog.models import Article
-from blog.richtext import nest_toc, render
+from blog.richtext import image_sources, nest_toc, render
 from tests.blog.factories import ArticleFactory
+from tests.test_quality import html_errors
 
 
 def entry(anchor: str, level: int) -> dict:
@@ -118,3 +119,59 @@ def test_a_row_stored_before_nesting_renders_nested(client):
         ("Stored A", None, ["Stored B"]),
         ("Stored C", None, []),
     ]
+
+
+# Body images: render() serves the renditions it is given, and stays pure.
+
+RENDITIONS = {
+    "webp": [[480, "/media/r/a-480.webp"], [800, "/media/r/a-800.webp"]],
+    "jpeg": [[480, "/media/r/a-480.jpeg"], [800, "/media/r/a-800.jpeg"]],
+    "width": 1000,
+    "height": 500,
+    "alt": "Stored description",
+}
+
+
+def test_render_serves_a_known_image_as_a_picture_of_its_renditions():
+    html = render(
+        '<p><img src="/media/body/a.jpg" alt="A &quot;room&quot;"></p>',
+        images={"/media/body/a.jpg": RENDITIONS},
+    ).html
+    assert html == (
+        '<p><picture><source type="image/webp" srcset="/media/r/a-480.webp 480w, '
+        '/media/r/a-800.webp 800w" sizes="(min-width: 50rem) 46rem, 100vw">'
+        '<img src="/media/r/a-800.jpeg" srcset="/media/r/a-480.jpeg 480w, '
+        '/media/r/a-800.jpeg 800w" sizes="(min-width: 50rem) 46rem, 100vw" '
+        'width="800" height="400" alt="A &quot;room&quot;" loading="lazy" '
+        'decoding="async"></picture></p>'
+    )
+    assert "/media/body/a.jpg" not in html
+    assert html_errors(f"<!doctype html><title>t</title>{html}") == []
+
+
+def test_render_keeps_the_authors_display_size_and_alt_choices():
+    images = {"/media/body/a.jpg": RENDITIONS}
+    sized = render(
+        '<img src="/media/body/a.jpg" width="300" height="150" alt="">', images=images
+    ).html
+    assert 'sizes="(min-width: 300px) 300px, 100vw" width="300" height="150"' in sized
+    assert 'alt=""' in sized  # decorative stays decorative
+    unlabelled = render('<img src="/media/body/a.jpg">', images=images).html
+    assert 'alt="Stored description"' in unlabelled
+
+
+def test_render_without_images_leaves_img_tags_as_they_were():
+    body = '<p><img src="/media/body/a.jpg" alt="A"></p>'
+    assert render(body).html == (
+        '<p><img src="/media/body/a.jpg" alt="A" loading="lazy" decoding="async"></p>'
+    )
+    assert (
+        render(body, images={"/media/other.jpg": RENDITIONS}).html == render(body).html
+    )
+    # The stored editor text is the sanitized body, whatever images render got.
+    assert render(body, images={"/media/body/a.jpg": RENDITIONS}).clean_html == body
+
+
+def test_image_sources_lists_every_img_src():
+    html = '<p><img src="/a.jpg"><img alt="none"><IMG SRC="/b&amp;c.jpg"/></p>'
+    assert image_sources(html) == ["/a.jpg", "/b&c.jpg"]

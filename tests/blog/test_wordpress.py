@@ -368,15 +368,27 @@ def test_body_images_are_copied_in_and_served_from_here(export, tmp_path, capsys
     lines = BodyImage.objects.get(image="articles/body/wp-2024-03-lines-300x200.jpg")
     assert brow.alt_text == "A relaxed brow" and (brow.width, brow.height) == (640, 480)
     assert lines.alt_text == "Frown lines, explained"  # no alt: the post's title
-    # Its size comes along, so the page does not jump as it loads.
+    # The body (what the editor edits) names the copies; its size comes along,
+    # so the page does not jump as it loads.
     assert (
         '<img width="640" height="480" src="/media/articles/body/wp-2024-03-brow.jpg"'
-        ' alt="A relaxed brow" loading="lazy" decoding="async">'
-    ) in frown.body_html
+        ' alt="A relaxed brow">'
+    ) in frown.body
     assert (
         '<img src="/media/articles/body/wp-2024-03-lines-300x200.jpg" width="300" '
-        'height="200" loading="lazy" decoding="async" alt="">'
+        'height="200">'
+    ) in frown.body
+    # The page shows their renditions, never the originals.
+    assert "/media/articles/body/" not in frown.body_html
+    assert (
+        '<img src="/media/articles/renditions/wp-2024-03-brow-640.jpeg" srcset="'
+        "/media/articles/renditions/wp-2024-03-brow-480.jpeg 480w, "
+        '/media/articles/renditions/wp-2024-03-brow-640.jpeg 640w" sizes="'
+        '(min-width: 640px) 640px, 100vw" width="640" height="480" '
+        'alt="A relaxed brow" loading="lazy" decoding="async">'
     ) in frown.body_html
+    assert "wp-2024-03-lines-300x200-900.webp 900w" in frown.body_html
+    assert [w for w, _name in lines.renditions["jpeg"]] == [480, 800, 900]
     assert "old-clinic.example" not in frown.body
     assert "Brow area" in frown.body_html  # a local image stays as it was
     assert "1 inline image(s) load from another site" in capsys.readouterr().err
