@@ -444,7 +444,8 @@ class _BodyImages:
         self.uploads = uploads
         self.result = result
         self.copied: dict[str, BodyImage | None] = {}
-        self.new_files: list[str] = []
+        # Written before the import commits: removed again if it rolls back.
+        self.new_images: list[BodyImage] = []
 
     def localize(self, post: Post) -> str:
         """Return the post's body with its uploads images served from here."""
@@ -510,7 +511,7 @@ class _BodyImages:
                 return None
             image = BodyImage(image=File(handle, name=name), alt_text=alt[:200])
             image.save()
-        self.new_files.append(image.image.name)
+        self.new_images.append(image)
         self.result.body_images += 1
         return image
 
@@ -521,8 +522,9 @@ class _BodyImages:
         )
 
     def delete_new_files(self) -> None:
-        for name in self.new_files:
-            default_storage.delete(name)
+        for image in self.new_images:
+            default_storage.delete(image.image.name)
+            images.delete_renditions(image.renditions)
 
 
 def _attr_value(match: re.Match | None) -> str:

@@ -430,8 +430,9 @@ def test_a_failed_import_leaves_no_body_image_files(export, tmp_path, settings):
     with pytest.raises(CommandError, match="post ID 12 .*slug"):
         run(export, "--uploads", uploads)
     assert not BodyImage.objects.exists()
-    body_dir = Path(settings.MEDIA_ROOT) / "articles" / "body"
-    assert not body_dir.exists() or not any(body_dir.iterdir())
+    for folder in ("body", "renditions"):
+        written = Path(settings.MEDIA_ROOT) / "articles" / folder
+        assert not written.exists() or not any(written.iterdir()), folder
 
 
 # The whole move, as a clinic would make it.
