@@ -31,9 +31,7 @@ from django.utils import timezone  # noqa: E402
 from blog import richtext  # noqa: E402
 from blog.demo import articles as demo  # noqa: E402
 from blog.demo.images import hero_jpeg  # noqa: E402
-from blog.management.commands.load_demo_articles import (  # noqa: E402
-    placeholder_reviewer,
-)
+from blog.demo.state import placeholder_reviewer  # noqa: E402
 from blog.models import Article, Category  # noqa: E402
 from blog.reviews import article_mark_reviewed  # noqa: E402
 from booking.models import (  # noqa: E402

@@ -4,6 +4,7 @@ from functools import reduce
 from django import forms
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -13,7 +14,8 @@ from django.utils.translation import ngettext
 
 from blog import images
 from blog.models import Article, ArticleReview, BodyImage, Category, Redirect, Reviewer
-from blog.reviews import article_mark_reviewed
+from blog.redirects import is_on_site_path
+from blog.reviews import ReviewRefused, article_mark_reviewed
 
 
 class RichTextarea(forms.Textarea):
@@ -59,17 +61,25 @@ class ReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("due", _("In the review queue"))]
+        return [
+            ("due", _("In the review queue")),
+            ("never", _("Never reviewed")),
+            ("changed", _("Changed since review")),
+            ("old", _("Reviewed over 12 months ago")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "due":
             return queryset.review_due()
+        if self.value() in ("never", "changed", "old"):
+            return queryset.in_review_state(self.value())
         return queryset
 
 
 class MarkReviewedForm(forms.Form):
+    # The demo's placeholder never "reviews" the clinic's articles.
     reviewer = forms.ModelChoiceField(
-        label=_("Reviewed by"), queryset=Reviewer.objects.all()
+        label=_("Reviewed by"), queryset=Reviewer.objects.filter(is_placeholder=False)
     )
     reviewed_on = forms.DateField(
         label=_("Reviewed on"),
@@ -136,8 +146,6 @@ class RedirectAdmin(admin.ModelAdmin):
             return old_path
 
         def clean_new_path(self):
-            from blog.redirects import is_on_site_path
-
             new_path = self.cleaned_data["new_path"].strip()
             if not is_on_site_path(new_path):
                 raise forms.ValidationError(
@@ -153,9 +161,22 @@ class RedirectAdmin(admin.ModelAdmin):
         def clean(self):
             cleaned_data = super().clean()
             old_path = cleaned_data.get("old_path")
-            if old_path and old_path == cleaned_data.get("new_path"):
+            new_path = cleaned_data.get("new_path")
+            if old_path and old_path == new_path:
                 raise forms.ValidationError(
                     _("An address cannot redirect to itself."), code="loop"
+                )
+            leads_on = Redirect.objects.filter(
+                old_path__in=[new_path, (new_path or "").rstrip("/")]
+            ).exclude(pk=self.instance.pk)
+            if new_path and leads_on.exists():
+                raise forms.ValidationError(
+                    _(
+                        "%(new)s is itself redirected: enter the page it leads to "
+                        "instead, so no visitor goes round in circles."
+                    )
+                    % {"new": new_path},
+                    code="chain",
                 )
             return cleaned_data
 
@@ -247,13 +268,23 @@ class ArticleAdmin(admin.ModelAdmin):
         after a confirmation page (the one way a byline appears)."""
         form = MarkReviewedForm(request.POST if "record" in request.POST else None)
         if form.is_valid():
-            for article in queryset:
-                article_mark_reviewed(
-                    article=article,
-                    reviewer=form.cleaned_data["reviewer"],
-                    reviewed_on=form.cleaned_data["reviewed_on"],
-                    recorded_by=request.user,
+            try:
+                with transaction.atomic():  # all of them, or none
+                    for article in queryset:
+                        article_mark_reviewed(
+                            article=article,
+                            reviewer=form.cleaned_data["reviewer"],
+                            reviewed_on=form.cleaned_data["reviewed_on"],
+                            recorded_by=request.user,
+                            expected_hash=request.POST.get(f"version-{article.pk}"),
+                        )
+            except ReviewRefused as refused:
+                self.message_user(
+                    request,
+                    _("Nothing was recorded. %(reason)s") % {"reason": refused},
+                    messages.ERROR,
                 )
+                return None
             self.message_user(
                 request,
                 ngettext(

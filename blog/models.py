@@ -147,21 +147,24 @@ class ArticleQuerySet(models.QuerySet):
             | models.Q(review__reviewed_on__lt=_review_cutoff())
         )
 
-    def review_counts(self) -> dict[str, int]:
-        """The review queue's counts for the staff home page, in one query."""
-        return self.aggregate(
-            never=models.Count("pk", filter=models.Q(review__isnull=True)),
-            changed=models.Count(
-                "pk",
-                filter=models.Q(review__isnull=False)
-                & ~models.Q(review__content_hash=models.F("content_hash")),
-            ),
-            old=models.Count(
-                "pk",
-                filter=models.Q(review__content_hash=models.F("content_hash"))
-                & models.Q(review__reviewed_on__lt=_review_cutoff()),
-            ),
+    def in_review_state(self, state: str) -> "ArticleQuerySet":
+        """Articles never reviewed, "changed" since their review, or whose
+        current review is "old" (over REVIEW_INTERVAL): the queue's parts."""
+        current = models.Q(review__content_hash=models.F("content_hash"))
+        return self.filter(
+            {
+                "never": models.Q(review__isnull=True),
+                "changed": models.Q(review__isnull=False) & ~current,
+                "old": current & models.Q(review__reviewed_on__lt=_review_cutoff()),
+            }[state]
         )
+
+    def review_counts(self) -> dict[str, int]:
+        """The review queue's counts for the staff home page."""
+        return {
+            state: self.in_review_state(state).count()
+            for state in ("never", "changed", "old")
+        }
 
 
 class Reviewer(models.Model):
@@ -237,6 +240,11 @@ class Article(models.Model):
         editable=False,
     )
     content_hash = models.CharField(max_length=64, editable=False, blank=True)
+    # When the reviewed text last changed: no review may be dated before it.
+    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the WordPress import wrote (medspa.demo.fingerprint): a re-import
+    # updates only articles nobody has changed here since.
+    imported_fingerprint = models.CharField(max_length=64, editable=False, blank=True)
     # Made by `manage.py load_demo_articles`; demo_fingerprint is what the
     # loader wrote, so it updates only what nobody has changed since.
     is_demo = models.BooleanField(_("demo content"), default=False, editable=False)
@@ -323,6 +331,9 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self._default_publish_time()
+        # Browsers post textareas with CRLF: the same text must hash the same.
+        for name in ("title", "summary", "body", "references"):
+            setattr(self, name, getattr(self, name).replace("\r\n", "\n"))
         # Body images are served as renditions: one query finds those used.
         rendered = richtext.render(
             self.body,
@@ -336,12 +347,10 @@ class Article(models.Model):
         self.toc = rendered.toc
         self.reading_minutes = rendered.reading_minutes
         self.excerpt = self.summary or rendered.excerpt
-        self.content_hash = content_hash(
-            title=self.title,
-            summary=self.summary,
-            body=self.body,
-            references=self.references,
-        )
+        new_hash = self.text_hash()
+        if new_hash != self.content_hash:
+            self.content_hash = new_hash
+            self.content_changed_at = timezone.now()
         # Why files are touched before the row is saved: the row stores the new
         # renditions' names. The cost: if the row write then fails (a constraint,
         # a lost connection), the new files are orphans and the old row still
@@ -392,11 +401,21 @@ class Article(models.Model):
             return _("Draft")
         return _("Published") if self.is_public() else _("Scheduled")
 
+    def text_hash(self) -> str:
+        """The hash of the text as it is on this instance now."""
+        return content_hash(
+            title=self.title,
+            summary=self.summary,
+            body=self.body,
+            references=self.references,
+        )
+
     def current_review(self) -> "ArticleReview | None":
         """The review the byline and JSON-LD may state: the last one, if the
-        text has not changed since."""
+        text has not changed since. Hashed afresh, not read from the stored
+        hash, so a write that skipped save() still takes the byline down."""
         review = self.review
-        if review is not None and review.content_hash == self.content_hash:
+        if review is not None and review.content_hash == self.text_hash():
             return review
         return None
 

@@ -78,7 +78,8 @@ class _Deriver(HTMLParser):
         attrs = dict(attrs)
         if tag == "img":
             # CSP allows only our own images; remote ones would show broken.
-            if not (attrs.get("src") or "").startswith("/"):
+            src = attrs.get("src") or ""
+            if not src.startswith("/") or src.startswith("//"):
                 return
             if attrs["src"] in self.images:
                 self.out.append(_picture(attrs, self.images[attrs["src"]]))

@@ -28,7 +28,9 @@ from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator, slugify
 
 from blog import images
+from blog.demo.state import RETIRED_SUFFIX, demo_values
 from blog.models import Article, BodyImage, Category, Redirect
+from medspa.demo import fingerprint, may_update
 
 WP_NAMESPACE = re.compile(r"^\{http://wordpress\.org/export/1\.\d+/\}")
 CONTENT_NS = "{http://purl.org/rss/1.0/modules/content/}"
@@ -55,7 +57,6 @@ REMOTE_URL = re.compile(r"^(?:https?:)?//", re.I)
 UPLOADS_MARKER = "/wp-content/uploads/"
 # WordPress's resized copies: photo-1024x683.jpg is a size of photo.jpg.
 SIZED_COPY = re.compile(r"-\d+x\d+(?=\.\w+$)")
-RETIRED_SUFFIX = "-demo-retired"
 
 
 class WXRError(Exception):
@@ -93,6 +94,7 @@ class Result:
     skipped: int = 0
     images: int = 0
     body_images: int = 0
+    kept: int = 0  # changed here since imported: left as they are
     redirects: set[str] = field(default_factory=set)  # their old paths
     # (slug the imported post took, slug the demo article now has)
     retired: list[tuple[str, str]] = field(default_factory=list)
@@ -361,6 +363,16 @@ def import_file(
             for post in posts:
                 article = existing.get(post.wp_id) or Article(wordpress_id=post.wp_id)
                 is_new = article.pk is None
+                if not is_new and not _as_imported(article):
+                    # Corrected, unpublished or otherwise worked on here: the
+                    # clinic's version wins over the old site's.
+                    result.kept += 1
+                    result.warnings.append(
+                        f"post {post.wp_id}: changed here since it was imported; "
+                        f"kept as it is ({article.get_absolute_url()})"
+                    )
+                    _save_redirects(article, post, result)
+                    continue
                 body = body_images.localize(post)
                 _save_post(
                     article,
@@ -375,6 +387,8 @@ def import_file(
                     [categories[slug] for slug, _name, _nice in post.categories if slug]
                 )
                 _save_redirects(article, post, result)
+                article.imported_fingerprint = fingerprint(imported_values(article))
+                article.save(update_fields=["imported_fingerprint"])
                 result.created += is_new
                 result.updated += not is_new
     except BaseException:
@@ -382,6 +396,27 @@ def import_file(
         body_images.delete_new_files()
         raise
     return result
+
+
+def imported_values(article: Article) -> dict:
+    """What the import writes, as the article has it now."""
+    return {
+        "title": article.title,
+        "slug": article.slug,
+        "body": article.body,
+        "summary": article.summary,
+        "status": article.status,
+        "published_at": article.published_at,
+        "author_name": article.author_name,
+        "categories": sorted(article.categories.values_list("slug", flat=True)),
+    }
+
+
+def _as_imported(article: Article) -> bool:
+    """True if the article is still exactly as the last import left it (one
+    imported before fingerprints were kept counts as changed: never
+    overwritten)."""
+    return article.imported_fingerprint == fingerprint(imported_values(article))
 
 
 def _slug_holders(posts: list[Post]) -> list[Article]:
@@ -395,7 +430,9 @@ def _slug_holders(posts: list[Post]) -> list[Article]:
         .exclude(wordpress_id__in=[p.wp_id for p in posts])
         .order_by("slug")
     )
-    clash = next((a for a in holders if not a.is_demo), None)
+    # A demo article someone has edited is the clinic's work now: it stops
+    # the import like the clinic's own articles.
+    clash = next((a for a in holders if not may_update(a, demo_values(a))), None)
     if clash is not None:
         raise WXRError(
             f"slug {clash.slug!r} already belongs to the article {clash.title!r}, "

@@ -541,8 +541,7 @@ def nu_checker_errors(pages: dict[str, str], folder: Path) -> list[str]:
     "page line:column message"."""
     if not VNU_JAR.is_file():
         pytest.fail(
-            f"The Nu HTML Checker is missing ({VNU_JAR}): `make test` fetches it, "
-            "or set VNU_JAR to a vnu.jar."
+            f"The Nu HTML Checker is missing ({VNU_JAR}): `make test` fetches it."
         )
     names = {}
     for number, (name, html) in enumerate(pages.items()):

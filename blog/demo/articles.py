@@ -24,13 +24,15 @@ BOTOX_COSMETIC_PI = (
     "| https://www.rxabbvie.com/pdf/botox-cosmetic_pi.pdf"
 )
 DYSPORT_PI = (
-    "DYSPORT (abobotulinumtoxinA) Prescribing Information, on DailyMed: approved "
+    "DYSPORT (abobotulinumtoxinA) Prescribing Information, current label found by "
+    "searching DailyMed (revision date on the label): approved "
     "uses, boxed warning, contraindications (including cow's milk protein "
     "allergy), side effects "
     "| https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=DYSPORT"
 )
 XEOMIN_PI = (
-    "XEOMIN (incobotulinumtoxinA) Prescribing Information, on DailyMed: approved "
+    "XEOMIN (incobotulinumtoxinA) Prescribing Information, current label found by "
+    "searching DailyMed (revision date on the label): approved "
     "uses, boxed warning, contraindications, side effects "
     "| https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=XEOMIN"
 )
@@ -347,15 +349,17 @@ hours;</li>
 from product to product; each prescribing information gives its own.</p>
 <h2>Less common</h2>
 <p>Occasionally the medicine affects a nearby muscle, causing for example a
-heavy or drooping eyelid or brow, or an uneven look. This is temporary, but
-tell your clinician: they will want to see you.</p>
+heavy or drooping eyelid or brow, or an uneven look, near the treated area.
+On its own this is a local effect: it is temporary, but tell your clinician,
+who will want to see you. If it comes with any of the signs below, it is not
+just local: get help as they say.</p>
 <h2>Get medical help right away if you notice</h2>
 <ul>
 <li>trouble swallowing, speaking or breathing;</li>
 <li>a hoarse, changed or lost voice;</li>
 <li>new weakness in muscles away from the treated area, or weakness all
 over;</li>
-<li>double or blurred vision, or drooping eyelids;</li>
+<li>double or blurred vision;</li>
 <li>loss of bladder control;</li>
 <li>signs of an allergic reaction such as hives, swelling of the lips or
 tongue, or wheezing.</li>

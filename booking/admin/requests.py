@@ -103,7 +103,10 @@ class TreatmentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     actions = ["mark_clinics_own"]
 
-    @admin.action(description=_("Mark as the clinic's own (no longer demo)"))
+    @admin.action(
+        description=_("Mark as the clinic's own (no longer demo)"),
+        permissions=["change"],
+    )
     def mark_clinics_own(self, request, queryset):
         count = queryset.filter(is_demo=True).update(is_demo=False)
         self.message_user(

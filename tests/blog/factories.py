@@ -1,3 +1,4 @@
+import datetime
 from datetime import timedelta
 from io import BytesIO
 
@@ -59,6 +60,12 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def reviewed_on(self, create, extracted, **kwargs):
         """ArticleFactory(reviewed_on=date): a recorded review of this text."""
         if create and extracted:
+            # Written before it was reviewed (a review never predates its text).
+            Article.objects.filter(pk=self.pk).update(
+                content_changed_at=timezone.make_aware(
+                    datetime.datetime.combine(extracted, datetime.time.min)
+                )
+            )
             article_mark_reviewed(
                 article=self,
                 reviewer=ReviewerFactory(),

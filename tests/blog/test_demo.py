@@ -19,6 +19,7 @@ def setup_twice():
     """What `make run`'s setup does with content, twice."""
     for _ in range(2):
         call_command("load_demo_treatments")
+        call_command("load_demo_calendar")
         call_command("load_demo_articles")
 
 
@@ -117,6 +118,22 @@ def test_demo_treatments_are_made_once_and_staff_edits_kept(capsys):
     botox.refresh_from_db()
     assert botox.price_from == 299
     assert "0 created, 0 updated, 6 unchanged, 2 kept" in capsys.readouterr().out
+
+
+def test_the_calendar_loader_leaves_the_clinics_own_treatments_alone():
+    own = Treatment.objects.create(
+        name="Botox, our way",
+        slug="botox",
+        category=Treatment.Category.INJECTABLES,
+        duration_minutes=20,
+        summary="Ours.",
+        description="Our own text.",
+    )
+    setup_twice()
+    own.refresh_from_db()
+    assert not own.is_bookable_online and own.room_kind is None
+    assert own.rebook_after_days is None and own.new_patient_treatment is None
+    assert own.description == "Our own text."
 
 
 def test_a_demo_article_retired_by_an_import_is_not_recreated(capsys):

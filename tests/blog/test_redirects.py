@@ -98,6 +98,14 @@ def test_the_admin_form_refuses_an_address_without_a_path_and_a_loop():
     assert "cannot redirect to itself" in form.errors["__all__"][0]
 
 
+@pytest.mark.django_db
+def test_the_admin_form_refuses_a_chain_that_could_go_round():
+    Redirect.objects.create(old_path="/b/", new_path="/articles/b/")
+    form = RedirectAdmin.form(data={"old_path": "/a/", "new_path": "/b/"})
+    assert not form.is_valid()
+    assert "is itself redirected" in form.errors["__all__"][0]
+
+
 def test_the_admin_add_page_shows_the_message(admin_client):
     response = admin_client.post(
         reverse("admin:blog_redirect_add"),

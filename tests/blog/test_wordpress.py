@@ -5,8 +5,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from blog.demo.state import demo_values
 from blog.models import Article, BodyImage, Category, Redirect
 from blog.reviews import article_mark_reviewed
+from medspa.demo import fingerprint
 from tests.blog.factories import ArticleFactory, ReviewerFactory, image_file
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +93,27 @@ def test_re_running_updates_instead_of_duplicating(export):
     frown.refresh_from_db()
     assert frown.title == "Frown lines, revisited"
     assert frown.hero_image.name == hero  # not copied a second time
+
+
+def test_re_running_keeps_what_the_clinic_changed_since(export, capsys):
+    run(export)
+    corrected = Article.objects.get(wordpress_id=11)
+    corrected.body = "<p>Corrected by our physician.</p>"
+    corrected.status = Article.Status.DRAFT  # withdrawn while being fixed
+    corrected.save()
+    export.write_text(
+        export.read_text().replace("Frown lines, explained", "Frown lines, revisited")
+    )
+    capsys.readouterr()
+    run(export)
+    corrected.refresh_from_db()
+    assert corrected.body == "<p>Corrected by our physician.</p>"
+    assert corrected.status == Article.Status.DRAFT
+    assert corrected.title == "Frown lines, explained"
+    output = capsys.readouterr()
+    # The untouched posts were updated as usual.
+    assert "2 updated, 1 kept as changed here" in output.out
+    assert "post 11: changed here since it was imported" in output.err
 
 
 def test_missing_featured_image_is_a_warning_not_an_error(tmp_path, capsys):
@@ -178,10 +201,16 @@ def test_missing_file_is_a_clear_error(tmp_path):
 # Demo content never blocks an import.
 
 
+def demo_article(**fields) -> Article:
+    """A demo article as the demo loader leaves it (nobody changed it since)."""
+    article = ArticleFactory(is_demo=True, **fields)
+    article.demo_fingerprint = fingerprint(demo_values(article))
+    article.save(update_fields=["demo_fingerprint"])
+    return article
+
+
 def test_a_demo_article_with_the_same_slug_is_retired(export, capsys):
-    demo = ArticleFactory(
-        slug="frown-lines-explained", title="Demo frowns", is_demo=True
-    )
+    demo = demo_article(slug="frown-lines-explained", title="Demo frowns")
     run(export)
     frown = Article.objects.get(wordpress_id=11)
     assert frown.slug == "frown-lines-explained"
@@ -197,15 +226,25 @@ def test_a_demo_article_with_the_same_slug_is_retired(export, capsys):
 
 
 def test_a_retired_slug_already_taken_gets_a_number(export):
-    ArticleFactory(slug="frown-lines-explained-demo-retired", is_demo=True)
-    demo = ArticleFactory(slug="frown-lines-explained", is_demo=True)
+    demo_article(slug="frown-lines-explained-demo-retired")
+    demo = demo_article(slug="frown-lines-explained")
     run(export)
     demo.refresh_from_db()
     assert demo.slug == "frown-lines-explained-demo-retired-2"
 
 
+def test_a_demo_article_the_clinic_edited_stops_the_import_like_its_own(export):
+    edited = demo_article(slug="frown-lines-explained")
+    edited.title = "Our frown lines article"
+    edited.save()
+    with pytest.raises(CommandError, match="already belongs to the article 'Our"):
+        run(export)
+    edited.refresh_from_db()
+    assert edited.slug == "frown-lines-explained" and edited.status == "published"
+
+
 def test_the_clinics_own_article_still_stops_the_import_and_retires_nothing(export):
-    demo = ArticleFactory(slug="frown-lines-explained", is_demo=True)
+    demo = demo_article(slug="frown-lines-explained")
     ArticleFactory(slug="classic-editor-post", title="Ours")
     with pytest.raises(CommandError, match="already belongs to the article 'Ours'"):
         run(export)

@@ -47,7 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported {result.created + result.updated} posts "
-                f"({result.created} new, {result.updated} updated, "
+                f"({result.created} new, {result.updated} updated, {result.kept} "
+                "kept as changed here, "
                 f"{result.images} featured images, {result.body_images} images in "
                 f"bodies, {len(result.redirects)} old addresses redirected); "
                 f"skipped {result.skipped} pages or trashed items. Imported posts "

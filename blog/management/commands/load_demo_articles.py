@@ -1,4 +1,3 @@
-import re
 from collections import Counter
 from datetime import timedelta
 
@@ -10,9 +9,9 @@ from django.utils import timezone
 from blog import richtext
 from blog.demo import articles as demo
 from blog.demo.images import hero_jpeg
+from blog.demo.state import demo_values, demo_values_of, placeholder_reviewer, retired
 from blog.models import Article, Category, Reviewer
 from blog.reviews import article_mark_reviewed
-from blog.wordpress import RETIRED_SUFFIX
 from booking.models import Treatment
 from medspa.demo import fingerprint, may_update
 
@@ -93,48 +92,3 @@ class Command(BaseCommand):
 
     def find_treatment(self, slug: str) -> Treatment | None:
         return Treatment.objects.active().filter(slug=slug).first() if slug else None
-
-
-def retired(slug: str) -> bool:
-    """True if the WordPress import retired this demo article (blog.wordpress),
-    so nothing recreates it under its old slug."""
-    return Article.objects.filter(
-        is_demo=True, slug__regex=rf"^{re.escape(slug + RETIRED_SUFFIX)}(-\d+)?$"
-    ).exists()
-
-
-def placeholder_reviewer() -> Reviewer:
-    reviewer, _created = Reviewer.objects.get_or_create(
-        is_placeholder=True,
-        defaults={
-            "name": demo.REVIEWER_NAME,
-            "credential": demo.REVIEWER_CREDENTIAL,
-            "bio": demo.REVIEWER_BIO,
-        },
-    )
-    return reviewer
-
-
-def demo_values(article: Article) -> dict:
-    """What the loader writes, as the article has it now."""
-    return demo_values_of(
-        {
-            "title": article.title,
-            "summary": article.summary,
-            "body": article.body,
-            "author_name": article.author_name,
-            "status": article.status,
-            "references": article.references,
-            "treatment": article.treatment,
-            "hero_alt": article.hero_alt,
-        },
-        sorted(article.categories.values_list("slug", flat=True)),
-    )
-
-
-def demo_values_of(values: dict, category_slugs: list[str]) -> dict:
-    treatment = values["treatment"]
-    return values | {
-        "treatment": treatment.slug if treatment else "",
-        "categories": category_slugs,
-    }

@@ -95,7 +95,12 @@ def never_configured(treatment: Treatment) -> bool:
             "booking_horizon_days",
         )
     }
-    return treatment.room_kind_id is None and all(
+    unset = (
+        treatment.room_kind_id,
+        treatment.new_patient_treatment_id,
+        treatment.rebook_after_days,
+    )
+    return unset == (None, None, None) and all(
         getattr(treatment, field) == value for field, value in defaults.items()
     )
 
@@ -126,8 +131,12 @@ class Command(BaseCommand):
             )
             report.append(f"{len(ROOMS)} rooms created")
 
+        # The demo's own treatments only: one the clinic made under a demo
+        # slug is theirs to configure.
         treatments = list(
-            Treatment.objects.filter(slug__in=[t["slug"] for t in TREATMENTS])
+            Treatment.objects.filter(
+                slug__in=[t["slug"] for t in TREATMENTS], is_demo=True
+            )
         )
         configured = 0
         by_slug = {treatment.slug: treatment for treatment in treatments}

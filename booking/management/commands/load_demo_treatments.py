@@ -246,7 +246,7 @@ TREATMENTS = [
             "sores or a weakened immune system. Call us if the area becomes hot, "
             "swollen or oozing, or you get a fever."
         ),
-        "areas_treated": "Face and neck: skin texture, acne scars",
+        "areas_treated": "Face: acne scars, skin texture",
         "results_appear": "Gradually over several weeks",
         "results_last": "Varies; a series of sessions is usual",
         "price_from": Decimal("300"),
