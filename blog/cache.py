@@ -2,7 +2,10 @@
 
 Invariant: a page is cached under its article and page_version(), a version of
 the whole site's articles that changes with any article edit, (un)publication or
-deletion, and when an article reaches its publish time. An article page also
+deletion, and when an article reaches its publish time, and with any change to
+what else the page shows (treatments, categories, reviewers, the clinic's
+locations and hours: blog.ContentVersion, raised by database triggers). An
+article page also
 lists related articles, so a version of the one article would keep serving a
 related list that links to a withdrawn article; with the site-wide version a
 cached page, related list included, is never stale, and nothing ever has to be
@@ -25,7 +28,7 @@ from django.core.cache import caches
 from django.db import connections, models, router
 from django.http import Http404, HttpResponse
 
-from blog.models import Article, public_q
+from blog.models import Article, ContentVersion, public_q
 
 CACHE_ALIAS = "fragments"
 PAGE_SECONDS = 300
@@ -51,9 +54,17 @@ def _page_version_sql() -> tuple[str, list, int]:
             article_count=models.Subquery(
                 articles.values(n=models.Func("pk", function="COUNT"))
             ),
+            content_version=models.Subquery(
+                ContentVersion.objects.filter(pk=1).values("value")[:1]
+            ),
         )
         .values_list(
-            "pk", "updated_at", "last_edit", "last_publication", "article_count"
+            "pk",
+            "updated_at",
+            "last_edit",
+            "last_publication",
+            "article_count",
+            "content_version",
         )[:1]
     ).query
     sql, params = query.sql_with_params()
@@ -64,8 +75,9 @@ def page_version(slug: str) -> tuple[int, str] | None:
     """Return (pk, version) of the public article `slug`, or None if there is none.
 
     One query, made of index lookups: the newest edit, the newest publication
-    that has come and the number of articles, so an edit, a publication, a
-    deletion or a publish time passing each gives a new version.
+    that has come, the number of articles and the content version, so an edit
+    (of an article or of what its page shows), a publication, a deletion or a
+    publish time passing each gives a new version.
     """
     sql, params, slug_index = _page_version_sql()
     params = [*params]

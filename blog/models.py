@@ -191,11 +191,6 @@ class Reviewer(models.Model):
     def __str__(self) -> str:
         return f"{self.name}, {self.credential}"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Bylines show the name: cached article pages are keyed by updated_at.
-        Article.objects.filter(review__reviewer=self).update(updated_at=timezone.now())
-
 
 def content_hash(*, title: str, summary: str, body: str, references: str) -> str:
     """The fingerprint of what a medical review vouches for."""
@@ -544,6 +539,22 @@ class Redirect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_path} → {self.new_path}"
+
+
+class ContentVersion(models.Model):
+    """One row whose value PostgreSQL triggers raise whenever something an
+    article page shows besides articles changes: treatments (the Book button),
+    categories, reviewers (bylines), the clinic's locations and hours (the
+    footer); see migration 0011. blog.cache keys article pages by it, so such
+    an edit shows at once, while bookings never touch it."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("content version")
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class BodyImage(models.Model):

@@ -4,10 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from blog.cache import page_version
 from blog.models import Article
+from booking import clinic
+from booking.models import CalendarVersion, Location
 from medspa.context_processors import clinic_details
 from tests.blog.factories import ArticleFactory, CategoryFactory
 from tests.booking.factories import TreatmentFactory
@@ -336,3 +340,46 @@ def test_feed_and_sitemap_query_counts_are_fixed(
     # The static pages need none; each model sitemap counts, then reads a page.
     with django_assert_num_queries(6):
         client.get(reverse("sitemap"))
+
+
+@pytest.mark.parametrize("change", ["treatment", "category", "reviewer", "location"])
+def test_what_else_the_page_shows_is_fresh_despite_page_cache(client, change):
+    treatment = TreatmentFactory(name="Botox Cosmetic", slug="botox")
+    category = CategoryFactory(name="Injectables")
+    article = ArticleFactory(
+        treatment=treatment, categories=[category], reviewed_on=timezone.localdate()
+    )
+    location = Location.objects.create(
+        name="Springfield",
+        street="1 Main St",
+        city="Springfield",
+        postal_code="62701",
+        time_zone="America/New_York",
+    )
+    client.get(article.get_absolute_url())  # cached now
+    if change == "treatment":
+        treatment.name = "Botox Cosmetic (onabotulinumtoxinA)"
+        treatment.save()
+        expected = "Book Botox Cosmetic (onabotulinumtoxinA)"
+    elif change == "category":
+        category.name = "Neuromodulators"
+        category.save()
+        expected = "Neuromodulators"
+    elif change == "reviewer":
+        article.review.reviewer.name = "Ada Example-Jones"
+        article.review.reviewer.save()
+        expected = "Ada Example-Jones, MD"
+    else:
+        location.street = "2 Garden Street"
+        location.save()
+        # The footer's own one-second cache of the clinic's details lapses.
+        caches[clinic.CACHE_ALIAS].delete(clinic.CACHE_KEY)
+        expected = "2 Garden Street"
+    assert expected in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_booking_leaves_article_pages_cached():
+    article = ArticleFactory()
+    before = page_version(article.slug)
+    CalendarVersion.objects.update(value=F("value") + 1)  # what a booking does
+    assert page_version(article.slug) == before
