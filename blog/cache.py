@@ -29,46 +29,65 @@ from django.db import connections, models, router
 from django.http import Http404, HttpResponse
 
 from blog.models import Article, ContentVersion, public_q
+from booking.clinic import clinic_details_version
 
 CACHE_ALIAS = "fragments"
 PAGE_SECONDS = 300
+
+
+def _site_version_parts() -> dict[str, models.QuerySet]:
+    """What the site-wide version is made of, one single-value query each: the
+    newest article edit, the newest publication that has come, the number of
+    articles, and the content version (what pages show besides articles)."""
+    articles = Article.objects.order_by()
+    return {
+        "last_edit": articles.order_by("-updated_at").values("updated_at")[:1],
+        "last_publication": articles.filter(public_q())
+        .order_by("-published_at")
+        .values("published_at")[:1],
+        "article_count": articles.values(n=models.Func("pk", function="COUNT")),
+        "content_version": ContentVersion.objects.filter(pk=1).values("value")[:1],
+    }
 
 
 @functools.cache
 def _page_version_sql() -> tuple[str, list, int]:
     """Return the compiled query, its parameters and where the slug goes in them."""
     marker = "\x00slug"
-    articles = Article.objects.order_by()
+    parts = {
+        name: models.Subquery(part) for name, part in _site_version_parts().items()
+    }
     query = (
         Article.objects.published()
         .filter(slug=marker)
-        .annotate(
-            last_edit=models.Subquery(
-                articles.order_by("-updated_at").values("updated_at")[:1]
-            ),
-            last_publication=models.Subquery(
-                articles.filter(public_q())
-                .order_by("-published_at")
-                .values("published_at")[:1]
-            ),
-            article_count=models.Subquery(
-                articles.values(n=models.Func("pk", function="COUNT"))
-            ),
-            content_version=models.Subquery(
-                ContentVersion.objects.filter(pk=1).values("value")[:1]
-            ),
-        )
-        .values_list(
-            "pk",
-            "updated_at",
-            "last_edit",
-            "last_publication",
-            "article_count",
-            "content_version",
-        )[:1]
+        .annotate(**parts)
+        .values_list("pk", "updated_at", *parts)[:1]
     ).query
     sql, params = query.sql_with_params()
     return sql, list(params), params.index(marker)
+
+
+@functools.cache
+def _site_version_sql() -> tuple[str, list]:
+    """One SELECT of the parts' subqueries, with no table of its own: a row
+    comes back even while a table the parts read is empty."""
+    selects, params = [], []
+    for part in _site_version_parts().values():
+        sql, part_params = part.query.sql_with_params()
+        selects.append(f"({sql})")
+        params.extend(part_params)
+    return "SELECT " + ", ".join(selects), params
+
+
+def site_version() -> str:
+    """The version of everything public pages show (see the module docstring),
+    in one query of index lookups; every list, category, search, home and
+    treatment page is cached under it (medspa.page_cache)."""
+    sql, params = _site_version_sql()
+    with connections[router.db_for_read(Article)].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return "|".join(str(part).replace(" ", "T") for part in row or ())
 
 
 def page_version(slug: str) -> tuple[int, str] | None:
@@ -109,7 +128,12 @@ def cached_public_page(view):
         if found is None:
             raise Http404
         pk, version = found
-        key = f"article:{request.scheme}:{request.get_host()}:{pk}:{version}"
+        # The footer's clinic details too (at most a second old): a page
+        # rendered just before they were reloaded is not served after.
+        key = (
+            f"article:{request.scheme}:{request.get_host()}:{pk}:{version}:"
+            f"{clinic_details_version()}"
+        )
         html = caches[CACHE_ALIAS].get(key)
         if html is not None:
             return HttpResponse(html)

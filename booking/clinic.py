@@ -6,6 +6,7 @@ process for one second: at most one query per process per second.
 """
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -110,9 +111,22 @@ def clinic_details() -> dict:
     "hours" maps a weekday (Monday is 0) to its (opens, closes) "HH:MM" pairs;
     "closed_on" is the set of dates from today on that the location is closed.
     """
+    return _cached()[0]
+
+
+def clinic_details_version() -> str:
+    """A short fingerprint of clinic_details(): part of every cached page's
+    key, so a page rendered with details about to be reloaded is never served
+    once they have been."""
+    return _cached()[1]
+
+
+def _cached() -> tuple[dict, str]:
     cache = caches[CACHE_ALIAS]
-    details = cache.get(CACHE_KEY)
-    if details is None:
+    cached = cache.get(CACHE_KEY)
+    if cached is None:
         details = _load()
-        cache.set(CACHE_KEY, details, timeout=CACHE_SECONDS)
-    return details
+        version = hashlib.sha256(repr(sorted(details.items())).encode()).hexdigest()
+        cached = (details, version[:16])
+        cache.set(CACHE_KEY, cached, timeout=CACHE_SECONDS)
+    return cached

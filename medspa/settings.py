@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Whole public pages for visitors without a session (medspa/page_cache.py).
+    "medspa.page_cache.PageCacheMiddleware",
     # Last, so it sees the view's 404 before CommonMiddleware's slash redirect.
     "blog.redirects.RedirectMiddleware",
 ]
@@ -108,14 +110,26 @@ CACHES = {
     # Rendered article pages, per process. Keys carry a site-wide article version
     # (blog's page cache; one indexed query per view), which changes when any
     # article is edited, (un)published or deleted, so every process sees it at once.
+    # Each per-process cache has its own LOCATION: caches sharing one share
+    # their memory and culling, and the smallest MAX_ENTRIES would evict all.
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+    # Rendered home, list, category, search and treatment pages, per process,
+    # keyed by the site version (medspa.page_cache); searches can fill it, so
+    # article pages keep their own cache above.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 3000},
     },
     # Rendered online-booking times pages, per process, checked against the
     # calendar version on every hit (booking.views.online.cached_times_page).
     "times": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "times",
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }

@@ -27,6 +27,7 @@ def _fast_and_isolated(settings, tmp_path):
     # Per-process caches outlive each test's database rollback.
     caches["fragments"].clear()
     caches["times"].clear()
+    caches["pages"].clear()
 
 
 def migration_groups() -> dict[str, list[str]]:

@@ -12,12 +12,13 @@ from django.apps import apps
 from django.core.cache import caches
 from django.db import connection
 
+from booking import clinic
 from booking.models import Location, OpeningHours
 from medspa.context_processors import CACHE_ALIAS
 
 pytestmark = pytest.mark.django_db
 
-SEARCH_FORM = "/articles/search/"  # a page that needs no query of its own
+SEARCH_FORM = "/articles/search/"  # a cached page with no query of its own
 
 
 @pytest.fixture(autouse=True)
@@ -142,9 +143,10 @@ def test_cold_render_costs_one_query_then_none_for_a_second(
     client, django_assert_num_queries
 ):
     make_location()
-    with django_assert_num_queries(1):  # the location with its hours
+    # The page cache's site version, then the location with its hours.
+    with django_assert_num_queries(2):
         client.get(SEARCH_FORM)
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the site version: the rest is cached
         client.get(SEARCH_FORM)
 
 
@@ -156,6 +158,7 @@ def test_a_manager_edit_shows_after_the_one_second_cache(client):
         location.save()
         assert "Before<br>" in client.get(SEARCH_FORM).text  # within the second
         clock.shift(datetime.timedelta(seconds=1.5))
+        # Not the page cached within the second, with the details of before.
         assert "After<br>" in client.get(SEARCH_FORM).text
 
 
@@ -193,3 +196,15 @@ def test_migration_0008_keeps_a_valid_clinic_phone(settings):
         "booking.migrations.0008_first_location_from_settings"
     ).create_first_location(apps, connection.schema_editor())
     assert Location.objects.get().phone == "+12175440142"
+
+
+def test_a_page_rendered_with_details_about_to_reload_is_not_served_after(client):
+    """The page cache keys pages by the footer's details too: one rendered in
+    the second before they reloaded is not served once they have."""
+    location = make_location(name="Before")
+    client.get(SEARCH_FORM)
+    location.name = "After"
+    location.save()  # a new site version; the details are cached for a second
+    assert "Before<br>" in client.get(SEARCH_FORM).text  # cached under it
+    caches[CACHE_ALIAS].delete(clinic.CACHE_KEY)  # the second has passed
+    assert "After<br>" in client.get(SEARCH_FORM).text
