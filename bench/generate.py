@@ -44,6 +44,7 @@ from booking.models import (  # noqa: E402
     Room,
     RoomKind,
     Treatment,
+    new_manage_token,
 )
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", "2000"))
@@ -347,7 +348,7 @@ def appointments() -> int:
         "appointment_request_id", "cancellation_reason",
         "confirmation_email_claimed_at", "confirmation_email_sent_at",
         "clinic_email_claimed_at", "clinic_email_sent_at", "created_at",
-        "updated_at",
+        "updated_at", "manage_token", "cancelled_by", "late_cancellation",
     ]  # fmt: skip
     with connection.cursor() as cursor:
         copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
@@ -399,6 +400,9 @@ def appointments() -> int:
                         created,
                         created,
                         created,
+                        new_manage_token(),
+                        "patient" if status == "cancelled" else "",
+                        False,
                     )
                 )
     return len(chosen)
