@@ -11,7 +11,7 @@ export PORT ?= 8000
 VNU_JAR_VERSION := 26.9.27
 VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: run test setup db stop-db lint bench clean
+.PHONY: run test setup db stop-db lint bench audit clean
 
 $(VENV)/installed.stamp: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12) and "Python 3.12 is required (see .python-version)")'
@@ -58,6 +58,13 @@ test: setup lint $(VNU_JAR)
 bench: $(VENV)/installed.stamp
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) bench/run.py
+
+# Known vulnerabilities in the pinned dependencies (pip-audit asks PyPI's advisory
+# API). Not part of `make test`: it needs that API, which this project's CI cannot
+# reach (see README, "Other targets").
+audit: $(VENV)/installed.stamp
+	$(PY) -m pip install --quiet --disable-pip-version-check pip-audit==2.10.1
+	$(VENV)/bin/pip-audit --strict -r requirements.txt -r requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) staticfiles
