@@ -1,9 +1,11 @@
 """Fixed-window counters in PostgreSQL: booking posts per client address and
 acknowledgment emails per recipient. No cache server needed, and every app
-server shares the same counts."""
+server shares the same counts. Also the advisory locks that serialise
+concurrent writes of one thing (lock_until_commit)."""
 
 import datetime
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -42,6 +44,29 @@ def hit(*, scope: str, subject: str, window_seconds: int) -> int:
         )
         (count,) = cursor.fetchone()
     return count
+
+
+def spend(*, scope: str, subject: str, limit: int | None = None) -> None:
+    """Count one attempt for `subject` in the current BOOKING_RATE_LIMIT_WINDOW;
+    raise RateLimited past `limit` (default BOOKING_RATE_LIMIT)."""
+    count = hit(
+        scope=scope,
+        subject=subject,
+        window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
+    )
+    if count > (settings.BOOKING_RATE_LIMIT if limit is None else limit):
+        raise RateLimited
+
+
+def lock_until_commit(*keys: str) -> None:
+    """Take a PostgreSQL advisory lock for each key, in the order given, until
+    the transaction ends: concurrent callers with a key in common wait here for
+    each other."""
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key]
+            )
 
 
 def counters_delete_finished() -> int:

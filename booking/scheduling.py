@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from booking import audit, availability
+from booking import audit, availability, ratelimit
 from booking.models import (
     Appointment,
     AuditEntry,
@@ -95,11 +95,7 @@ def _lock_calendar(provider_id: int, room_id: int | None) -> None:
         [f"calendar.provider:{provider_id}"]
         + ([f"calendar.room:{room_id}"] if room_id is not None else [])
     )
-    with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key]
-            )
+    ratelimit.lock_until_commit(*keys)
 
 
 def save_in_calendar(appointment: Appointment, **save_options) -> Appointment:

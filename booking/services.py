@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -106,11 +106,7 @@ def _submit(
 ) -> AppointmentRequest:
     # Concurrent posts of one form wait here for each other, so the lookup below
     # sees the first one's row and only one is ever created.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"booking.form_token:{form_token}"],
-        )
+    ratelimit.lock_until_commit(f"booking.form_token:{form_token}")
     # One query finds both this form's row (a replay) and any duplicate.
     earlier = list(
         AppointmentRequest.objects.submitted_before(form_token=form_token, **patient)
@@ -121,13 +117,7 @@ def _submit(
             return replay
         raise AlreadySubmitted(replay)
 
-    posts = ratelimit.hit(
-        scope="post",
-        subject=client_ip or "unknown",
-        window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
-    )
-    if posts > settings.BOOKING_RATE_LIMIT:
-        raise ratelimit.RateLimited
+    ratelimit.spend(scope="post", subject=client_ip or "unknown")
 
     if earlier:
         return earlier[0]  # the same request, sent again from a new form

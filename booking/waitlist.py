@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.tasks import task
 from django.template.loader import render_to_string
@@ -95,18 +95,8 @@ def waitlist_join(
     with transaction.atomic():
         # Concurrent joins by one address for one treatment wait here for each
         # other, so the lookup below sees the first one's row.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-                [f"booking.waitlist:{treatment.pk}:{email.lower()}"],
-            )
-        joins = ratelimit.hit(
-            scope="waitlist",
-            subject=client_ip or "unknown",
-            window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
-        )
-        if joins > settings.BOOKING_RATE_LIMIT:
-            raise ratelimit.RateLimited
+        ratelimit.lock_until_commit(f"booking.waitlist:{treatment.pk}:{email.lower()}")
+        ratelimit.spend(scope="waitlist", subject=client_ip or "unknown")
         earlier = WaitlistEntry.objects.filter(
             status=WaitlistEntry.Status.WAITING,
             treatment=treatment,

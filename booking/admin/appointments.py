@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -395,6 +395,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     readonly_fields = ["local_start", "local_end", "attendance", "messages", "history"]
 
     history = AppointmentRequestAdmin.history
+    status_badge = AppointmentRequestAdmin.status_badge
     attendance = AppointmentRequestAdmin.attendance
     _describe_changes = staticmethod(AppointmentRequestAdmin._describe_changes)
     _who = staticmethod(AppointmentRequestAdmin._who)
@@ -430,14 +431,6 @@ class AppointmentAdmin(admin.ModelAdmin):
     @admin.display(description=_("ends"), ordering="ends_at")
     def local_end(self, obj):
         return _local_value(obj, obj.ends_at)
-
-    @admin.display(description=_("status"), ordering="status")
-    def status_badge(self, obj):
-        return format_html(
-            '<span class="booking-status booking-status-{}">{}</span>',
-            obj.status,
-            obj.get_status_display(),
-        )
 
     @admin.display(description=_("patient"), ordering="last_name")
     def patient_name(self, obj):

@@ -57,14 +57,11 @@ def _managed(token: str) -> Appointment:
 
 def _too_many_changes(request, appointment: Appointment) -> bool:
     """Count a change made through this link; True past the limit."""
-    return (
-        ratelimit.hit(
-            scope="manage",
-            subject=appointment.manage_token,
-            window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
-        )
-        > settings.BOOKING_RATE_LIMIT
-    )
+    try:
+        ratelimit.spend(scope="manage", subject=appointment.manage_token)
+    except ratelimit.RateLimited:
+        return True
+    return False
 
 
 def _refused(request):

@@ -394,15 +394,11 @@ def parse_moment(value: str) -> datetime.datetime | None:
 def _hold(request, location, treatment, provider, slots, moment):
     """Hold the chosen free time with the chosen provider, or with the free
     provider who has the fewest bookings that day; SlotTaken if none can."""
-    if (
-        ratelimit.hit(
-            scope="hold",
-            subject=client_ip(request) or "unknown",
-            window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
-        )
-        > settings.BOOKING_HOLD_LIMIT
-    ):
-        raise RateLimited
+    ratelimit.spend(
+        scope="hold",
+        subject=client_ip(request) or "unknown",
+        limit=settings.BOOKING_HOLD_LIMIT,
+    )
     slot = next((slot for slot in slots if slot.starts_at == moment), None)
     if slot is None:
         raise SlotTaken
