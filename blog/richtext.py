@@ -34,6 +34,10 @@ WORDS_PER_MINUTE = 200
 # The article column (.prose) is 46rem wide; the hero's <picture> says the same.
 BODY_IMAGE_SIZES = "(min-width: 50rem) 46rem, 100vw"
 BODY_COLUMN_PX = 46 * 16
+# A path on this site: one slash, then not a second slash or a backslash, which
+# browsers read as "//" and so as another site's address ("/\evil.example/p.gif").
+# Tabs and newlines are refused too: URL parsers drop them, so "/\t/evil" is "//evil".
+SITE_PATH = re.compile(r"/(?![/\\])[^\t\n\r]*")
 
 
 def sanitize(html: str) -> str:
@@ -50,6 +54,11 @@ def sanitize(html: str) -> str:
 
 def is_safe_url(url: str) -> bool:
     return bool(re.match(r"^https?://[^\s]+$", url))
+
+
+def is_site_path(url: str) -> bool:
+    """True for an address on this site alone (what CSP's img-src 'self' allows)."""
+    return bool(SITE_PATH.fullmatch(url))
 
 
 @dataclass
@@ -78,8 +87,7 @@ class _Deriver(HTMLParser):
         attrs = dict(attrs)
         if tag == "img":
             # CSP allows only our own images; remote ones would show broken.
-            src = attrs.get("src") or ""
-            if not src.startswith("/") or src.startswith("//"):
+            if not is_site_path(attrs.get("src") or ""):
                 return
             if attrs["src"] in self.images:
                 self.out.append(_picture(attrs, self.images[attrs["src"]]))

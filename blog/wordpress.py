@@ -53,7 +53,9 @@ IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 ATTR_VALUE = r"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
 SRC_ATTR = re.compile(r"(?<![\w-])src" + ATTR_VALUE, re.I)
 ALT_ATTR = re.compile(r"(?<![\w-])alt" + ATTR_VALUE, re.I)
-REMOTE_URL = re.compile(r"^(?:https?:)?//", re.I)
+# Another site's address; a backslash counts as a slash, as browsers read it
+# (blog.richtext.is_site_path, which drops such images from pages).
+REMOTE_URL = re.compile(r"^(?:https?:)?[/\\]{2}", re.I)
 UPLOADS_MARKER = "/wp-content/uploads/"
 # WordPress's resized copies: photo-1024x683.jpg is a size of photo.jpg.
 SIZED_COPY = re.compile(r"-\d+x\d+(?=\.\w+$)")

@@ -175,3 +175,46 @@ def test_render_without_images_leaves_img_tags_as_they_were():
 def test_image_sources_lists_every_img_src():
     html = '<p><img src="/a.jpg"><img alt="none"><IMG SRC="/b&amp;c.jpg"/></p>'
     assert image_sources(html) == ["/a.jpg", "/b&c.jpg"]
+
+
+# Only this site's images (SECURITY-REVIEW #15): CSP's img-src 'self' would
+# block the others, and the page must not ask for them at all.
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "//evil.example/p.gif",
+        "/\\evil.example/p.gif",
+        "\\\\evil.example/p.gif",
+        "/&#9;/evil.example/p.gif",  # URL parsers drop the tab: "//evil…"
+        "https://evil.example/p.gif",
+        "p.gif",
+        "",
+    ],
+)
+def test_render_drops_images_from_anywhere_but_this_site(src):
+    html = render(f'<p>Before<img src="{src}" alt="Tracker">after</p>').html
+    assert html == "<p>Beforeafter</p>"
+
+
+def test_render_keeps_this_sites_images():
+    html = render('<img src="/media/articles/body/a.jpg" alt="A">').html
+    assert html.startswith('<img src="/media/articles/body/a.jpg"')
+
+
+def test_the_wordpress_import_counts_every_image_it_says_is_not_shown():
+    from blog.wordpress import Post, Result, _BodyImages
+
+    body = (
+        '<img src="https://old.example/a.gif"><img src="//old.example/b.gif">'
+        '<img src="/\\old.example/c.gif"><img src="/local/d.png">'
+    )
+    post = Post(1, "T", "t", body, "", "publish", None, "A")
+    result = Result()
+    localized = _BodyImages(uploads=None, result=result).localize(post)
+    assert result.warnings == [
+        "post 1: 3 inline image(s) load from another site and are not shown; "
+        "upload them under Body images and insert them again"
+    ]
+    assert render(localized).html.count("<img") == 1
