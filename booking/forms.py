@@ -94,6 +94,30 @@ PATIENT_ERRORS = {
 }
 
 
+def validate_mailable_domain(value: str) -> None:
+    """Refuse what Django's email check lets through but no patient has: an IP
+    literal (a@[127.0.0.1]) or a host name without a dot (a@localhost). Mail
+    relayed by the server's own MTA would reach its local mailboxes or internal
+    hosts. International domains (a@exämple.com) stay valid: Django sends them
+    in their ASCII form."""
+    domain = value.rpartition("@")[2]
+    if domain.startswith("[") or "." not in domain:
+        raise ValidationError(
+            _("Please use an email address with a full domain, like name@example.com."),
+            code="invalid_domain",
+        )
+
+
+class PatientEmailField(forms.EmailField):
+    """Every patient-facing email field: an address the clinic can mail."""
+
+    def run_validators(self, value):
+        super().run_validators(value)
+        # Only once it is an email address at all: one message, not two.
+        if value not in self.empty_values:
+            validate_mailable_domain(value)
+
+
 def published_article(slug: str):
     """The published article with this slug, or None: an unknown or unpublished
     one is just dropped, never the patient's problem."""
@@ -231,6 +255,7 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
         labels = PATIENT_LABELS | {"preferred_time": _("Preferred time of day")}
         help_texts = PATIENT_HELP_TEXTS
         error_messages = PATIENT_ERRORS
+        field_classes = {"email": PatientEmailField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -331,6 +356,7 @@ class AppointmentDetailsForm(PatientDetailsForm, forms.ModelForm):
         labels = PATIENT_LABELS
         help_texts = PATIENT_HELP_TEXTS
         error_messages = PATIENT_ERRORS
+        field_classes = {"email": PatientEmailField}
 
     def __init__(self, *args, treatment: Treatment | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -382,6 +408,7 @@ class WaitlistJoinForm(forms.ModelForm):
             "latest_date": DATE_WIDGET,
             "time_of_day": forms.RadioSelect,
         }
+        field_classes = {"email": PatientEmailField}
         labels = {
             "first_name": _("First name"),
             "email": PATIENT_LABELS["email"],
