@@ -39,23 +39,31 @@ def _parse_ip(value: str) -> str | None:
 
 
 def client_ip(request) -> str | None:
-    """The client address, trusting X-Forwarded-For only as far as our own proxies.
+    """The client's address: REMOTE_ADDR, unless that is one of our own proxies
+    (settings.TRUSTED_PROXIES); then X-Forwarded-For is read from the right,
+    past every entry that is also one of them.
 
-    Falls back to REMOTE_ADDR when the forwarded entry is missing or not an IP,
-    so a misbehaving proxy can never turn an audited admin page into an error.
+    Only a trusted proxy's word is taken, so a client talking to gunicorn
+    directly cannot name itself whatever it likes (one new address per post
+    would escape the booking rate limit). An entry that is not an address stops
+    the walk at the proxy that wrote it, so a misbehaving proxy can never turn
+    an audited admin page into an error.
     """
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part
-            for part in request.headers.get("X-Forwarded-For", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            address = _parse_ip(forwarded[-proxies])
-            if address is not None:
-                return address
-    return _parse_ip(request.META.get("REMOTE_ADDR", ""))
+    address = _parse_ip(request.META.get("REMOTE_ADDR", ""))
+    forwarded = request.headers.get("X-Forwarded-For", "").split(",")
+    for entry in reversed(forwarded):
+        if address is None or not _is_trusted_proxy(address):
+            break
+        previous_hop = _parse_ip(entry)
+        if previous_hop is None:
+            break
+        address = previous_hop
+    return address
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return any(ip in network for network in settings.TRUSTED_PROXIES)
 
 
 def safe_source_path(value: str) -> str:

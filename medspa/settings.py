@@ -1,6 +1,7 @@
 """Settings for medspa. Every difference between environments is an environment
 variable (see the table in README.md); the defaults are safe for development."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -281,11 +282,18 @@ LOGGING = {
 }
 
 # --- Proxy / client address -------------------------------------------------
-# Proxies in front of gunicorn that append to X-Forwarded-For; 0 trusts none of it.
-# Production runs behind one proxy (see SECURE_PROXY_SSL_HEADER); without this,
-# every patient would share the proxy's address (in the booking rate limit and in
-# the admin's audit trail).
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
+# The proxies in front of gunicorn (addresses or CIDR networks), whose
+# X-Forwarded-For entries are believed (booking.http.client_ip); a request from
+# any other address is its own client. Default: this machine, where the proxy of
+# deploy/nginx.conf runs. Without the right list, every patient would share the
+# proxy's address (in the booking rate limit and the admin's audit trail).
+# Parsed here, so a mistyped network stops the start with its name.
+TRUSTED_PROXIES = [
+    ipaddress.ip_network(network)
+    for network in env.list(
+        "DJANGO_TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"]
+    )
+]
 
 # --- Booking ----------------------------------------------------------------
 # Absolute base for links in emails (the worker has no request to build them from).
