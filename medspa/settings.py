@@ -2,6 +2,7 @@
 variable (see the table in README.md); the defaults are safe for development."""
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,7 +33,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin's default site asks staff for a second factor (medspa/staff).
+    "medspa.staff.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +47,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "medspa.staff",
     "booking",
     "blog",
 ]
@@ -54,14 +61,22 @@ MIDDLEWARE = [
     # Right after SecurityMiddleware so static files skip the rest of the stack.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Whole public pages for visitors without a session (medspa/page_cache.py),
+    # served before the middleware below, which has nothing to do for them;
+    # everything above still sets its headers on them.
+    "medspa.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Whole public pages for visitors without a session (medspa/page_cache.py).
-    "medspa.page_cache.PageCacheMiddleware",
+    # After messages: a session it ends says why on the sign-in page.
+    "medspa.staff.middleware.StaffSessionTimeoutMiddleware",
+    # Turns a locked-out sign-in into the branded 429 page.
+    "axes.middleware.AxesMiddleware",
     # Last, so it sees the view's 404 before CommonMiddleware's slash redirect.
     "blog.redirects.RedirectMiddleware",
 ]
@@ -108,9 +123,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "medspa_cache",
     },
-    # Rendered article pages, per process. Keys carry a site-wide article version
-    # (blog's page cache; one indexed query per view), which changes when any
-    # article is edited, (un)published or deleted, so every process sees it at once.
+    # Small per-process pieces: the clinic's details, blank form fragments.
     # Each per-process cache has its own LOCATION: caches sharing one share
     # their memory and culling, and the smallest MAX_ENTRIES would evict all.
     "fragments": {
@@ -118,13 +131,25 @@ CACHES = {
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
-    # Rendered home, list, category, search and treatment pages, per process,
-    # keyed by the site version (medspa.page_cache); searches can fill it, so
-    # article pages keep their own cache above.
+    # Whole public pages, per process, checked against the site version (one
+    # indexed query) on every hit (medspa.page_cache). Search results have
+    # their own, so visitors' queries cannot crowd the articles out.
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
         "OPTIONS": {"MAX_ENTRIES": 3000},
+    },
+    "searches": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "searches",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+    # The blank request form, per process (booking.views.requests): visitors
+    # choose its ?treatment= and ?article=, so it cannot crowd out the rest.
+    "forms": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "forms",
+        "OPTIONS": {"MAX_ENTRIES": 500},
     },
     # Rendered online-booking times pages, per process, checked against the
     # calendar version on every hit (booking.views.online.cached_times_page).
@@ -143,6 +168,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out username and address before any password
+# is checked (and hashed).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (django-axes, counted in the database): this many failed sign-ins for
+# one username from one address lock that pair for the cool-off.
+AXES_FAILURE_LIMIT = env.int("STAFF_SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STAFF_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the booking rate limit, so a made-up
+# X-Forwarded-For cannot dodge the lockout.
+AXES_CLIENT_IP_CALLABLE = "booking.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "medspa.staff.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# Failures are logged with the username and address (never the password).
+AXES_SENSITIVE_PARAMETERS = []
+# Staff sessions end after this long without a request, and this long after
+# sign-in whatever happens (medspa.staff.middleware).
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+STAFF_SESSION_MAX_HOURS = env.int("STAFF_SESSION_MAX_HOURS", default=12)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -178,7 +225,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
     "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=262144
@@ -239,6 +286,13 @@ else:
     }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task still running this long after it started has lost its worker (killed,
+# or the database went away mid-task): the periodic sweep queues it again.
+# Longer than any task runs (a few emails, each within the 10 s SMTP timeout).
+TASK_STUCK_AFTER_SECONDS = env.int("TASK_STUCK_AFTER_SECONDS", default=900)
+# /healthz answers 503 once a runnable task has waited this long: no worker is
+# taking tasks, so booking emails are not going out.
+HEALTHZ_MAX_TASK_WAIT_SECONDS = env.int("HEALTHZ_MAX_TASK_WAIT_SECONDS", default=300)
 
 # --- The clinic (shown in the layout, footer and structured data) ------------
 CLINIC = {
@@ -263,6 +317,8 @@ CLINIC = {
     },
 }
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
+# The name authenticator apps show next to a staff member's codes.
+OTP_TOTP_ISSUER = CLINIC["name"]
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from importlib import import_module
 
 import pytest
 from django.core.cache import caches
+from django.test import Client
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
 # run next to one unless told that this single-threaded test use is safe.
@@ -28,6 +29,8 @@ def _fast_and_isolated(settings, tmp_path):
     caches["fragments"].clear()
     caches["times"].clear()
     caches["pages"].clear()
+    caches["searches"].clear()
+    caches["forms"].clear()
 
 
 def migration_groups() -> dict[str, list[str]]:
@@ -39,6 +42,13 @@ def migration_groups() -> dict[str, list[str]]:
     )
     waitlist = import_module("booking.migrations.0015_front_desk_waitlist_permissions")
     reviews = import_module("blog.migrations.0007_review_groups_and_content_hash")
+    managers = import_module("booking.migrations.0020_managers_group")
+    front_desk = [
+        f"{app_label}.{codename}"
+        for app_label, codename in booking.PERMISSIONS
+        + appointments.PERMISSIONS
+        + waitlist.PERMISSIONS
+    ]
     return {
         blog.GROUP: [
             f"blog.{action}_{model}" for model in blog.MODELS for action in blog.ACTIONS
@@ -46,11 +56,11 @@ def migration_groups() -> dict[str, list[str]]:
         + reviews.EDITOR_PERMISSIONS,
         reviews.MEDICAL_REVIEWERS: reviews.REVIEWER_PERMISSIONS,
         booking.FRONT_DESK: [
-            f"{app_label}.{codename}"
-            for app_label, codename in booking.PERMISSIONS
-            + appointments.PERMISSIONS
-            + waitlist.PERMISSIONS
+            permission
+            for permission in front_desk
+            if permission not in managers.MOVED_FROM_FRONT_DESK
         ],
+        managers.MANAGERS: managers.PERMISSIONS,
     }
 
 
@@ -80,6 +90,38 @@ def _staff_groups(request):
     for name, permissions in migration_groups().items():
         if present.get(name, 0) < len(permissions):
             create_group_with_permissions(apps, name, *permissions)
+
+
+class VerifiedClient(Client):
+    """A test client whose force_login also passes the admin's second factor
+    (a confirmed authenticator app, as if its code had been entered), so tests
+    about what staff can do reach the admin. Tests of the sign-in itself use a
+    plain django.test.Client."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if user.is_staff:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="Test app")
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    client = VerifiedClient()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

@@ -1,0 +1,181 @@
+"""The second sign-in step: set up an authenticator app, or enter a code from
+it (or a recovery code), after the password and before any admin page."""
+
+import functools
+from base64 import b32encode
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView, redirect_to_login
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user, user_has_device
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from medspa.staff.forms import OneTimeCodeForm
+from medspa.staff.services import staff_two_factor_confirm
+
+# The recovery codes between the enrolment and the page that shows them once.
+NEW_RECOVERY_CODES = "staff_new_recovery_codes"
+
+
+def is_verified(user) -> bool:
+    """Whether this request's user passed the second factor (django_otp's
+    middleware sets otp_device; a user just signed in with a password has none)."""
+    return getattr(user, "otp_device", None) is not None
+
+
+def awaiting_second_factor(user) -> bool:
+    return user.is_active and user.is_staff and not is_verified(user)
+
+
+def safe_next_url(request, url: str) -> str:
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("admin:index")
+
+
+def next_url(request) -> str:
+    return safe_next_url(request, request.POST.get("next", request.GET.get("next")))
+
+
+def url_with_next(viewname: str, next_url: str) -> str:
+    return f"{reverse(viewname)}?{urlencode({'next': next_url})}"
+
+
+def password_step_done(view):
+    """Let only a signed-in staff member still owing the second factor in."""
+
+    @functools.wraps(view)
+    def wrapper(request):
+        if not (request.user.is_active and request.user.is_staff):
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if is_verified(request.user):
+            return redirect(next_url(request))
+        return view(request)
+
+    return never_cache(sensitive_post_parameters("code")(wrapper))
+
+
+def second_step_context(request, **context):
+    return {
+        **admin.site.each_context(request),
+        "next": next_url(request),
+        **context,
+    }
+
+
+def sign_in_verified(request, device) -> None:
+    # A new session key for the raised privilege, as at the password step.
+    request.session.cycle_key()
+    otp_login(request, device)
+
+
+@require_http_methods(["GET", "POST"])
+@password_step_done
+def verify(request):
+    if not user_has_device(request.user):
+        return redirect(url_with_next("admin:two-factor-enrol", next_url(request)))
+    form = OneTimeCodeForm(
+        request.POST or None,
+        devices=list(devices_for_user(request.user)),
+        invalid_message=_(
+            "That code did not work. Enter the code your authenticator app shows "
+            "now (each code works once), or one of your recovery codes."
+        ),
+    )
+    if form.is_valid():
+        sign_in_verified(request, form.device)
+        return redirect(next_url(request))
+    return render(
+        request,
+        "admin/two_factor/verify.html",
+        second_step_context(request, form=form, title=_("Enter your code")),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@password_step_done
+def enrol(request):
+    if user_has_device(request.user):
+        return redirect(url_with_next("admin:two-factor-verify", next_url(request)))
+    # The same secret until it is confirmed, so reloading the page does not
+    # invalidate an app that has already scanned it.
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
+        )
+    form = OneTimeCodeForm(
+        request.POST or None,
+        devices=[device],
+        invalid_message=_(
+            "That code did not work. Check that your phone sets its clock "
+            "automatically, then enter the code the app shows now."
+        ),
+    )
+    if form.is_valid():
+        codes = staff_two_factor_confirm(device=form.device)
+        sign_in_verified(request, form.device)
+        request.session[NEW_RECOVERY_CODES] = codes
+        return redirect(
+            url_with_next("admin:two-factor-recovery-codes", next_url(request))
+        )
+    secret = b32encode(device.bin_key).decode()
+    qr_code = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, light="#fff", title=_("QR code for your authenticator app")
+    )
+    return render(
+        request,
+        "admin/two_factor/enrol.html",
+        second_step_context(
+            request,
+            form=form,
+            title=_("Set up two-step sign-in"),
+            # segno draws it from our own otpauth URL: nothing in it is markup
+            # a person typed.
+            qr_code=mark_safe(qr_code),  # noqa: S308
+            secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        ),
+    )
+
+
+@require_http_methods(["GET"])
+@never_cache
+def recovery_codes(request):
+    """Show the recovery codes once, right after enrolment."""
+    codes = request.session.pop(NEW_RECOVERY_CODES, None)
+    if not codes:
+        return redirect(next_url(request))
+    return render(
+        request,
+        "admin/two_factor/recovery_codes.html",
+        second_step_context(request, codes=codes, title=_("Your recovery codes")),
+    )
+
+
+# Django's admin logout redirects anyone without admin access to the index, so
+# someone between the two steps signs out here.
+sign_out = LogoutView.as_view(next_page=reverse_lazy("admin:login"))
+
+
+def locked_out(request, original_response, credentials):
+    """django-axes' answer while a username and address are locked out."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "admin/lockout.html",
+        {**admin.site.each_context(request), "minutes": minutes},
+        status=429,
+    )

@@ -1,0 +1,426 @@
+"""Staff sign-in: password, then a second factor; lockout; session limits.
+
+These tests use a plain django.test.Client, never the fixtures' VerifiedClient,
+so they exercise the real sign-in.
+"""
+
+import datetime
+import logging
+import re
+from base64 import b32decode
+from io import StringIO
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.booking.factories import AppointmentRequestFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+LOGIN = reverse("admin:login")
+INDEX = reverse("admin:index")
+VERIFY = reverse("admin:two-factor-verify")
+ENROL = reverse("admin:two-factor-enrol")
+RECOVERY_CODES = reverse("admin:two-factor-recovery-codes")
+REQUESTS = reverse("admin:booking_appointmentrequest_changelist")
+APPOINTMENTS = reverse("admin:booking_appointment_changelist")
+NOON = datetime.datetime(2026, 12, 1, 17, 0, tzinfo=datetime.UTC)
+
+
+def code_for(device: TOTPDevice) -> str:
+    """The code an authenticator app shows now for ``device``."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in_with_password(client, username, password=PASSWORD, **extra):
+    return client.post(
+        LOGIN, {"username": username, "password": password, "next": INDEX}, **extra
+    )
+
+
+@pytest.fixture
+def desk(db):
+    return UserFactory(username="desk", groups=["Front desk"])
+
+
+@pytest.fixture
+def app(desk):
+    """An authenticator app the front desk user set up before."""
+    return TOTPDevice.objects.create(user=desk, name="Phone", confirmed=True)
+
+
+@pytest.fixture
+def recovery_code(desk):
+    device = StaticDevice.objects.create(user=desk, name="Recovery codes")
+    return device.token_set.create(token="abcd2345").token
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOON, tick=False) as traveller:
+        yield traveller
+
+
+def signed_in(client, desk, app) -> Client:
+    """Both steps done, as the front desk user."""
+    sign_in_with_password(client, desk.username)
+    response = client.post(VERIFY, {"code": code_for(app), "next": INDEX})
+    assert response.status_code == 302, response.content.decode()
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        REQUESTS,
+        APPOINTMENTS,
+        INDEX,
+        "request change view",
+    ],
+)
+def test_a_password_alone_never_reaches_patient_data(desk, app, treatment, path):
+    patient = AppointmentRequestFactory(treatment=treatment, first_name="Zenobia")
+    if path == "request change view":
+        path = reverse("admin:booking_appointmentrequest_change", args=[patient.pk])
+    client = Client()
+    response = sign_in_with_password(client, "desk")
+    assert response.status_code == 302
+    assert response.url.startswith(VERIFY)
+
+    response = client.get(path, follow=True)
+    assert response.redirect_chain[-1][0].startswith(VERIFY)
+    assert "Zenobia" not in response.content.decode()
+    assert "Enter your code" in response.content.decode()
+
+
+def test_a_staff_member_without_an_app_reaches_only_the_set_up_page(desk, treatment):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    for path in (INDEX, REQUESTS, VERIFY, RECOVERY_CODES):
+        response = client.get(path, follow=True)
+        assert response.redirect_chain[-1][0].startswith(ENROL), path
+    # An app that was never confirmed with a code does not count.
+    assert TOTPDevice.objects.get(user=desk).confirmed is False
+    assert client.get(REQUESTS).status_code == 302
+
+
+def test_setting_up_an_app_shows_a_qr_code_then_recovery_codes_once(desk, frozen):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    page = client.get(ENROL).content.decode()
+    device = TOTPDevice.objects.get(user=desk)
+    # Drawn inline on the server: no image request, no data: URL.
+    assert "<svg" in page
+    assert "data:" not in page
+    secret = re.search(r'class="two-factor-secret">([A-Z2-7 ]+)<', page).group(1)
+    assert b32decode(secret.replace(" ", "")) == device.bin_key
+    assert client.get(ENROL).content.decode().count(secret) == 1  # same secret
+
+    wrong = client.post(ENROL, {"code": "000000", "next": REQUESTS})
+    assert wrong.status_code == 200
+    assert "That code did not work" in wrong.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+    # django-otp makes the next try wait a moment after a wrong code.
+    frozen.shift(datetime.timedelta(seconds=2))
+
+    response = client.post(ENROL, {"code": code_for(device), "next": REQUESTS})
+    assert response.status_code == 302
+    assert response.url.startswith(RECOVERY_CODES)
+    device.refresh_from_db()
+    assert device.confirmed
+
+    codes_page = client.get(response.url)
+    codes = StaticToken.objects.filter(device__user=desk).values_list(
+        "token", flat=True
+    )
+    assert len(codes) == 10
+    for code in codes:
+        assert code in codes_page.content.decode()
+    assert f'href="{REQUESTS}"' in codes_page.content.decode()
+    # Shown once: the page does not show them again.
+    again = client.get(RECOVERY_CODES)
+    assert again.status_code == 302
+    assert client.get(REQUESTS).status_code == 200
+
+
+def test_an_authenticator_code_works_once(desk, app, frozen):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    code = code_for(app)
+    assert client.post(VERIFY, {"code": code, "next": REQUESTS}).url == REQUESTS
+    assert client.get(REQUESTS).status_code == 200
+    client.post(reverse("admin:logout"))
+
+    other = Client()
+    sign_in_with_password(other, "desk")
+    replay = other.post(VERIFY, {"code": code, "next": REQUESTS})
+    assert replay.status_code == 200
+    assert "That code did not work" in replay.content.decode()
+    assert other.get(REQUESTS).status_code == 302
+
+    # The next time step's code works (after django-otp's short pause that
+    # follows a wrong code).
+    frozen.shift(datetime.timedelta(seconds=32))
+    assert other.post(VERIFY, {"code": code_for(app), "next": REQUESTS}).url == (
+        REQUESTS
+    )
+
+
+def test_a_recovery_code_works_once(desk, app, recovery_code, frozen):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    response = client.post(VERIFY, {"code": recovery_code.upper(), "next": REQUESTS})
+    assert response.url == REQUESTS
+    assert client.get(REQUESTS).status_code == 200
+    client.post(reverse("admin:logout"))
+
+    sign_in_with_password(client, "desk")
+    again = client.post(VERIFY, {"code": recovery_code, "next": REQUESTS})
+    assert "That code did not work" in again.content.decode()
+    assert client.get(REQUESTS).status_code == 302
+
+
+def test_signing_in_and_the_second_step_each_give_a_new_session_key(desk, app):
+    client = Client()
+    session = client.session
+    session["before"] = "sign-in"
+    session.save()
+    anonymous_key = session.session_key
+
+    sign_in_with_password(client, "desk")
+    password_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert password_key != anonymous_key
+    assert not Session.objects.filter(session_key=anonymous_key).exists()
+
+    client.post(VERIFY, {"code": code_for(app), "next": INDEX})
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != password_key
+    assert not Session.objects.filter(session_key=password_key).exists()
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(desk):
+    cookie = sign_in_with_password(Client(), "desk").cookies[
+        settings.SESSION_COOKIE_NAME
+    ]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+
+
+def test_public_visitors_get_no_session(db):
+    response = Client().get("/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+
+
+# --- Lockout ------------------------------------------------------------------
+
+
+def fail(client, username="desk", **extra):
+    """Five wrong passwords: the fifth locks."""
+    for status in (200, 200, 200, 200, 429):
+        response = sign_in_with_password(client, username, "wrong password", **extra)
+        assert response.status_code == status
+
+
+def test_five_failures_lock_the_username_from_that_address(desk, app, caplog):
+    client = Client()
+    with caplog.at_level(logging.WARNING, logger="axes"):
+        fail(client)
+    # Every failure is logged, with who and from where, never the password.
+    assert "desk" in caplog.text
+    assert "wrong password" not in caplog.text
+
+    locked = sign_in_with_password(client, "desk")  # the right password
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "Sign-in paused" in page
+    assert "15 minutes" in page
+    assert settings.CLINIC["name"] in page
+    assert client.get(VERIFY).status_code == 302  # not signed in
+
+    # Another username from the same address, and the same one from another
+    # address, are not locked.
+    UserFactory(username="editor")
+    assert sign_in_with_password(Client(), "editor").status_code == 302
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert sign_in_with_password(elsewhere, "desk").status_code == 302
+
+
+def test_a_made_up_forwarded_address_does_not_dodge_the_lockout(desk):
+    # Straight to gunicorn, not through one of our proxies.
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    for n in range(5):
+        sign_in_with_password(
+            client, "desk", "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+        )
+    locked = sign_in_with_password(client, "desk", HTTP_X_FORWARDED_FOR="198.51.100.77")
+    assert locked.status_code == 429
+
+
+def test_a_manager_unlocks_with_a_command(desk):
+    client = Client()
+    fail(client)
+    assert sign_in_with_password(client, "desk").status_code == 429
+    call_command("axes_reset_username", "desk")
+    assert sign_in_with_password(client, "desk").status_code == 302
+
+
+def test_the_lockout_ends_after_the_cool_off(desk, frozen):
+    client = Client()
+    fail(client)
+    frozen.shift(datetime.timedelta(minutes=14))
+    assert sign_in_with_password(client, "desk").status_code == 429
+    # A try while locked starts the cool-off again.
+    frozen.shift(datetime.timedelta(minutes=14))
+    assert sign_in_with_password(client, "desk").status_code == 429
+    frozen.shift(datetime.timedelta(minutes=16))
+    assert sign_in_with_password(client, "desk").status_code == 302
+
+
+def test_the_booking_form_keeps_its_own_limit(settings):
+    assert settings.BOOKING_RATE_LIMIT == 5
+    assert settings.BOOKING_RATE_LIMIT_WINDOW == 600
+
+
+# --- Session limits -------------------------------------------------------------
+
+
+def test_a_session_ends_after_thirty_minutes_idle(desk, app, frozen):
+    client = signed_in(Client(), desk, app)
+    frozen.shift(datetime.timedelta(minutes=29))
+    assert client.get(REQUESTS).status_code == 200
+    frozen.shift(datetime.timedelta(minutes=29))
+    assert client.get(REQUESTS).status_code == 200
+
+    frozen.shift(datetime.timedelta(minutes=31))
+    response = client.get(REQUESTS, follow=True)
+    assert response.redirect_chain[0][0].startswith(LOGIN)
+    assert "after 30 minutes without activity" in response.content.decode()
+    assert not Session.objects.exists()
+
+
+def test_a_session_ends_twelve_hours_after_sign_in_however_busy(desk, app, frozen):
+    client = signed_in(Client(), desk, app)
+    for _ in range(12 * 3):
+        assert client.get(REQUESTS).status_code == 200
+        frozen.shift(datetime.timedelta(minutes=20))
+    frozen.shift(datetime.timedelta(minutes=1))
+    response = client.get(REQUESTS, follow=True)
+    assert response.redirect_chain[0][0].startswith(LOGIN)
+    assert "12 hours after signing in" in response.content.decode()
+
+
+def test_an_ended_session_on_the_public_site_just_goes_on_signed_out(desk, app, frozen):
+    client = signed_in(Client(), desk, app)
+    frozen.shift(datetime.timedelta(hours=1))
+    assert client.get("/").status_code == 200
+    assert client.get(REQUESTS).url.startswith(LOGIN)
+
+
+def test_signing_out_ends_the_session_on_the_server(desk, app):
+    client = signed_in(Client(), desk, app)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("admin:logout"))
+    replay = Client()
+    replay.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    assert replay.get(REQUESTS).status_code == 302
+
+
+def test_deactivating_a_user_ends_their_sessions(desk, app):
+    client = signed_in(Client(), desk, app)
+    desk.is_active = False
+    desk.save()
+    assert client.get(REQUESTS).url.startswith(LOGIN)
+
+
+def test_a_manager_signs_a_staff_member_out_everywhere(desk, app, capsys):
+    laptop = signed_in(Client(), desk, app)
+    app.last_t = -1  # a second sign-in in the same 30 seconds
+    app.save()
+    phone = signed_in(Client(), desk, app)
+    other = UserFactory(username="other")
+    bystander = Client()
+    bystander.force_login(other)
+
+    call_command("end_staff_sessions", "desk")
+    assert "Ended 2 session(s) of desk" in capsys.readouterr().out
+    assert laptop.get(REQUESTS).status_code == 302
+    assert phone.get(REQUESTS).status_code == 302
+    assert Session.objects.count() == 1
+
+
+# --- Reset ----------------------------------------------------------------------
+
+
+def test_resetting_two_factor_removes_the_app_and_signs_out(
+    desk, app, recovery_code, capsys
+):
+    client = signed_in(Client(), desk, app)
+    call_command("reset_staff_two_factor", "desk")
+    assert "Removed 2 sign-in device(s) of desk and ended 1 session(s)" in (
+        capsys.readouterr().out
+    )
+    assert not TOTPDevice.objects.filter(user=desk).exists()
+    assert not StaticDevice.objects.filter(user=desk).exists()
+    assert client.get(REQUESTS).url.startswith(LOGIN)
+    # Their next sign-in sets up a new app.
+    response = sign_in_with_password(client, "desk")
+    assert client.get(response.url, follow=True).redirect_chain[-1][0].startswith(ENROL)
+
+
+def test_resetting_an_unknown_user_says_so(db):
+    with pytest.raises(CommandError, match="No user is called 'nobody'"):
+        call_command("reset_staff_two_factor", "nobody")
+
+
+# --- Passwords and the demo -------------------------------------------------------
+
+
+def test_passwords_need_fifteen_characters_and_django_s_validators(desk):
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    for weak in ("Short1!pass", "123456789012345678", "deskclinicexample"):
+        with pytest.raises(ValidationError):
+            validate_password(weak, desk)
+    validate_password("violet kettle harbour 7", desk)
+
+
+def test_the_demo_says_how_to_sign_in_the_first_time(
+    db, tmp_path, monkeypatch, settings
+):
+    from medspa.staff.management.commands import load_demo_staff
+
+    monkeypatch.setattr(load_demo_staff, "PASSWORD_FILE", tmp_path / "password")
+    settings.BASE_DIR = tmp_path
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("load_demo_staff", stdout=out)
+    password = (tmp_path / "password").read_text()
+    text = out.getvalue()
+    assert "username: manager" in text
+    assert f"password: {password}" in text
+    assert "authenticator app" in text
+    client = Client()
+    response = sign_in_with_password(client, "manager", password)
+    assert client.get(response.url, follow=True).redirect_chain[-1][0].startswith(ENROL)
+    # The next run shows the same password.
+    again = StringIO()
+    call_command("load_demo_staff", stdout=again)
+    assert f"password: {password}" in again.getvalue()
+
+
+def test_the_demo_account_is_refused_in_production(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="development only"):
+        call_command("load_demo_staff")
