@@ -1,4 +1,5 @@
 import os
+import re
 from importlib import import_module
 
 import pytest
@@ -102,13 +103,11 @@ class VerifiedClient(Client):
         super().force_login(user, backend)
         if user.is_staff:
             from django_otp import DEVICE_ID_SESSION_KEY
-            from django_otp.plugins.otp_totp.models import TOTPDevice
 
-            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-            if device is None:
-                device = TOTPDevice.objects.create(user=user, name="Test app")
+            from tests.two_factor import confirmed_app
+
             session = self.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session[DEVICE_ID_SESSION_KEY] = confirmed_app(user).persistent_id
             session.save()
 
 
@@ -122,6 +121,30 @@ def admin_client(db, admin_user):
     client = VerifiedClient()
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def sign_in_to_admin(live_server):
+    """Sign a staff member into the admin in the browser, both steps: the
+    password, then a code from an authenticator app set up for them."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from playwright.sync_api import expect
+
+    from tests.two_factor import code_for, confirmed_app
+
+    def sign_in(page, username: str, password: str) -> None:
+        user = get_user_model().objects.get_by_natural_key(username)
+        app = confirmed_app(user)
+        page.goto(live_server.url + reverse("admin:login"))
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code").fill(code_for(app))
+        page.get_by_role("button", name="Continue").click()
+        expect(page).to_have_url(re.compile(r"^(?!.*/two-factor/)"))
+
+    return sign_in
 
 
 @pytest.fixture

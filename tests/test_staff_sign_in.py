@@ -17,11 +17,11 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.booking.factories import AppointmentRequestFactory, UserFactory
+from tests.two_factor import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,6 @@ RECOVERY_CODES = reverse("admin:two-factor-recovery-codes")
 REQUESTS = reverse("admin:booking_appointmentrequest_changelist")
 APPOINTMENTS = reverse("admin:booking_appointment_changelist")
 NOON = datetime.datetime(2026, 12, 1, 17, 0, tzinfo=datetime.UTC)
-
-
-def code_for(device: TOTPDevice) -> str:
-    """The code an authenticator app shows now for ``device``."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    return f"{totp.token():0{device.digits}d}"
 
 
 def sign_in_with_password(client, username, password=PASSWORD, **extra):

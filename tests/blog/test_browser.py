@@ -60,17 +60,14 @@ def test_article_page_fits_small_phones(live_server, browser, site, width):
 
 
 def test_editor_writes_headings_and_lists_without_html(
-    live_server, page, django_user_model
+    live_server, page, django_user_model, sign_in_to_admin
 ):
     django_user_model.objects.create_superuser(
         "editor", "e@example.com", "pw-for-tests-only"
     )
     errors = []
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
-    page.goto(live_server.url + reverse("admin:login"))
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("input[type=submit]")
+    sign_in_to_admin(page, "editor", "pw-for-tests-only")
     page.goto(live_server.url + reverse("admin:blog_article_add"))
     page.fill("#id_title", "Typed in the editor")
     page.fill("#id_author_name", "Clinic team")

@@ -26,7 +26,9 @@ def phone_page(browser):
     context.close()
 
 
-def test_patient_books_on_a_phone_and_front_desk_schedules_it(live_server, phone_page):
+def test_patient_books_on_a_phone_and_front_desk_schedules_it(
+    live_server, phone_page, sign_in_to_admin
+):
     page = phone_page
     TreatmentFactory(
         name="Botox Cosmetic",
@@ -71,10 +73,7 @@ def test_patient_books_on_a_phone_and_front_desk_schedules_it(live_server, phone
     )
     assert "zoe" not in page.url and "2175440123" not in page.url
 
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Username").fill("frontdesk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "frontdesk", PASSWORD)
     expect(page.locator(".booking-today")).to_contain_text("1 new requests")
     page.get_by_role("link", name="Appointment requests").first.click()
     page.locator("#result_list").get_by_role(
