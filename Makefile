@@ -37,6 +37,7 @@ setup: db staticfiles/collected.stamp
 	$(PY) manage.py load_demo_articles
 
 run: setup
+	-@$(PY) manage.py load_demo_staff
 	@echo "medspa is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	exec $(VENV)/bin/gunicorn --config medspa/gunicorn.conf.py
 
