@@ -73,3 +73,73 @@ def test_djangos_not_found_line_is_masked(client, monkeypatch):
     lines = [handler.format(record) for record in records if handler.filter(record)]
     assert any("Not Found: /book/manage/…/" in line for line in lines), lines
     assert not any(SECRET in line for line in lines)
+
+
+# Staff searches: what was searched for never reaches a log line (review #9).
+SEARCHES = ["Lovelace", "ada%40example.com", "%28217%29+544-0142"]
+
+
+@pytest.mark.parametrize("term", SEARCHES)
+@pytest.mark.parametrize(
+    "line",
+    [
+        "GET /admin/booking/appointmentrequest/?q={term} HTTP/1.1",
+        "GET /admin/booking/appointment/?status=booked&q={term}&p=2 HTTP/1.1",
+        "GET /admin/booking/appointmentrequest/5/change/"
+        "?_changelist_filters=q%3D{term} HTTP/1.1",
+        '"https://clinic.example/admin/booking/appointmentrequest/?q={term}"',
+        "/admin/booking/appointmentrequest/?q={term}",
+    ],
+)
+def test_an_admin_address_is_logged_without_its_query_string(line, term):
+    masked = mask(line.format(term=term))
+    assert term not in masked
+    assert "/admin/booking/appointment" in masked and "?…" in masked
+
+
+def test_other_query_strings_and_lookalike_paths_are_kept():
+    for line in (
+        "GET /blog/?q=botox HTTP/1.1",
+        "GET /blog/admin/?q=botox HTTP/1.1",
+        "https://clinic.example/book/?treatment=botox",
+    ):
+        assert mask(line) == line
+
+
+def test_the_admin_path_comes_from_the_settings(settings):
+    settings.ADMIN_URL = "back-office-7f3a/"
+    masked = mask("GET /back-office-7f3a/booking/appointmentrequest/?q=Lovelace")
+    assert "Lovelace" not in masked
+    line = "GET /admin/?q=x HTTP/1.1"  # no longer the admin
+    assert mask(line) == line
+
+
+def test_gunicorns_access_log_line_for_an_admin_search_holds_no_search(tmp_path):
+    config = Config()
+    log_file = tmp_path / "access.log"
+    config.set("accesslog", str(log_file))
+    # Every field that can carry the address or its query string.
+    config.set(
+        "access_log_format",
+        '%(h)s "%(r)s" %(s)s "%(f)s" %(U)s %(q)s %({query_string}e)s %({raw_uri}e)s',
+    )
+    logger = GunicornLogger(config)
+    query = "q=ada%40example.com"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/admin/booking/appointmentrequest/?{query}",
+        "PATH_INFO": "/admin/booking/appointmentrequest/",
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"https://clinic.example/admin/booking/appointment/?{query}",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(status="200 OK", sent=100, headers=[])
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    logger.access(response, request, environ, datetime.timedelta(milliseconds=5))
+    for handler in logger.access_log.handlers:
+        handler.flush()
+    line = log_file.read_text()
+    assert "GET /admin/booking/appointmentrequest/?… HTTP/1.1" in line
+    assert "ada%40example" not in line
+    assert line.count("?…") == 3 and " … " in line

@@ -1,3 +1,4 @@
-"""The back office: requests, the clinic's calendar, appointments."""
+"""The back office: requests, the clinic's calendar, appointments, the audit
+trail."""
 
-from booking.admin import appointments, calendar, requests, waitlist  # noqa: F401
+from booking.admin import appointments, audit, calendar, requests, waitlist  # noqa: F401

@@ -24,7 +24,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from booking import availability, frontdesk, scheduling
+from booking.admin.audit import AuditedRecords
 from booking.admin.requests import AppointmentRequestAdmin, status_action
+from booking.admin.roles import ForbiddenActionsRefused
 from booking.forms import PatientFields
 from booking.http import client_ip
 from booking.models import (
@@ -341,7 +343,7 @@ def _move_each(appointments, status, request) -> int:
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin):
     """The calendar's appointments: the day schedule, booking a caller or a
     request, moving and the status moves (all through booking.scheduling and
     booking.frontdesk). The change form itself is read-only."""
@@ -394,11 +396,8 @@ class AppointmentAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["local_start", "local_end", "attendance", "messages", "history"]
 
-    history = AppointmentRequestAdmin.history
     status_badge = AppointmentRequestAdmin.status_badge
     attendance = AppointmentRequestAdmin.attendance
-    _describe_changes = staticmethod(AppointmentRequestAdmin._describe_changes)
-    _who = staticmethod(AppointmentRequestAdmin._who)
 
     class Media:
         css = {"all": ["booking/admin.css"]}
@@ -530,11 +529,12 @@ class AppointmentAdmin(admin.ModelAdmin):
         return self._book(request, appointment_request=None)
 
     def from_request_view(self, request, request_id):
+        # Refused before the lookup, so a 404 tells nobody which requests exist.
+        if not request.user.has_perm("booking.change_appointmentrequest"):
+            raise PermissionDenied
         appointment_request = get_object_or_404(
             AppointmentRequest.objects.select_related("treatment"), pk=request_id
         )
-        if not request.user.has_perm("booking.change_appointmentrequest"):
-            raise PermissionDenied
         return self._book(request, appointment_request=appointment_request)
 
     def _book(self, request, *, appointment_request):

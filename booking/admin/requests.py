@@ -1,6 +1,7 @@
 """Treatments and the appointment requests the front desk works."""
 
 import csv
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,6 +14,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking.admin.audit import AuditedRecords
+from booking.admin.roles import ForbiddenActionsRefused
 from booking.http import client_ip
 from booking.models import Appointment, AppointmentRequest, Treatment
 from booking.phones import normalize_phone
@@ -25,6 +28,9 @@ from booking.services import (
 
 # Spreadsheet apps run cells starting with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A spreadsheet that splits on semicolons (CSV in many European locales) starts
+# a cell after each ";", so "Smith;=cmd()" is guarded there as well.
+FORMULA_AFTER_SEMICOLON = re.compile(r";(?=[=+\-@])")
 PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 TRACKING_FIELDS = [
     "handled_by",
@@ -81,12 +87,12 @@ CSV_COLUMNS = [
 
 
 def csv_safe(value) -> str:
-    text = "" if value is None else str(value)
+    text = FORMULA_AFTER_SEMICOLON.sub(";'", "" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @admin.register(Treatment)
-class TreatmentAdmin(admin.ModelAdmin):
+class TreatmentAdmin(ForbiddenActionsRefused, admin.ModelAdmin):
     list_display = [
         "name",
         "category",
@@ -222,7 +228,9 @@ class AppointmentRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(AppointmentRequest)
-class AppointmentRequestAdmin(admin.ModelAdmin):
+class AppointmentRequestAdmin(
+    ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin
+):
     form = AppointmentRequestAdminForm
     list_display = [
         "reference",
@@ -330,51 +338,6 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                 for appointment in missed
             ),
         )
-
-    @admin.display(description=_("audit history"))
-    def history(self, obj):
-        entries = obj.audit_entries.select_related("actor")
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    self._who(entry),
-                    entry.get_action_display(),
-                    self._describe_changes(entry.changes),
-                    entry.ip_address or "",
-                )
-                for entry in entries
-            ),
-        )
-        return format_html(
-            '<table class="booking-history"><thead><tr><th scope="col">{}</th>'
-            '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th>'
-            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
-            _("When"),
-            _("Who"),
-            _("Action"),
-            _("What changed"),
-            _("IP"),
-            rows,
-        )
-
-    @staticmethod
-    def _who(entry) -> str:
-        if entry.actor:
-            return entry.actor.get_username()
-        return _("the patient, online") if entry.by_patient else _("patient/system")
-
-    @staticmethod
-    def _describe_changes(changes: dict) -> str:
-        parts = []
-        for field, value in changes.items():
-            if isinstance(value, list) and len(value) == 2:
-                parts.append(f"{field}: {value[0] or '—'} → {value[1] or '—'}")
-            else:
-                parts.append(f"{field}: {value}")
-        return "; ".join(parts)
 
     def has_add_permission(self, request):
         # Requests come from patients through the public form, never typed in.

@@ -4,12 +4,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from booking.admin.roles import ForbiddenActionsRefused
 from booking.models import WaitlistEntry
 from booking.waitlist import waitlist_remove
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(ForbiddenActionsRefused, admin.ModelAdmin):
     list_display = [
         "created_at",
         "treatment",

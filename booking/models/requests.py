@@ -421,6 +421,8 @@ class AuditEntry(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", _("Created")
         VIEWED = "viewed", _("Viewed")
+        # Listed by a staff search (the admin's changelist with a search term).
+        SEARCHED = "searched", _("Found by a search")
         CHANGED = "changed", _("Changed")
         EXPORTED = "exported", _("Exported")
         ANONYMIZED = "anonymized", _("Anonymized")

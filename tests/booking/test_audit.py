@@ -1,0 +1,182 @@
+"""Audited reads and exports (SECURITY.md checklist 18, scenario 18): opening a
+request or appointment, its history, a search that lists patients and every
+export leave an entry saying who, when (UTC), what and from which address;
+the trail itself holds no patient details."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from booking.audit import SUBJECT_FIELDS
+from booking.models import AuditEntry
+from tests.booking.factories import AppointmentRequestFactory, UserFactory
+from tests.booking.test_roles import (
+    CANARY,
+    CANARY_TEXTS,
+    appointment,  # noqa: F401 (fixture)
+    calendar,  # noqa: F401 (fixture)
+    run_action,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "198.51.100.23"
+
+
+@pytest.fixture
+def desk(client):
+    user = UserFactory(username="desk", groups=["Front desk"])
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def appointment_request(treatment):
+    return AppointmentRequestFactory(treatment=treatment, **CANARY)
+
+
+def entries(**filters) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(**filters).order_by("pk"))
+
+
+def assert_stamped(entry: AuditEntry, actor) -> None:
+    assert entry.actor == actor
+    assert entry.ip_address == ADDRESS
+    assert entry.created_at.utcoffset() == datetime.timedelta(0)
+    age = datetime.datetime.now(datetime.UTC) - entry.created_at
+    assert datetime.timedelta(0) <= age < datetime.timedelta(minutes=1)
+
+
+def assert_no_patient_details(*audit_entries: AuditEntry) -> None:
+    stored = " ".join(
+        str([entry.changes, entry.action, entry.ip_address]) for entry in audit_entries
+    )
+    assert not [text for text in [*CANARY_TEXTS, CANARY["phone"]] if text in stored]
+
+
+@pytest.mark.parametrize(
+    "model, record",
+    [("appointmentrequest", "appointment_request"), ("appointment", "appointment")],
+)
+@pytest.mark.parametrize("view", ["change", "history"])
+def test_opening_a_record_or_its_history_is_recorded(
+    client, desk, request, model, record, view
+):
+    record = request.getfixturevalue(record)
+    before = record.audit_entries.count()
+    url = reverse(f"admin:booking_{model}_{view}", args=[record.pk])
+    assert client.get(url, REMOTE_ADDR=ADDRESS).status_code == 200
+    (entry,) = record.audit_entries.order_by("pk")[before:]
+    assert entry.action == AuditEntry.Action.VIEWED
+    assert_stamped(entry, desk)
+    if view == "history":
+        assert entry.changes == {"page": "history"}
+
+
+@pytest.mark.parametrize(
+    "model, record",
+    [("appointmentrequest", "appointment_request"), ("appointment", "appointment")],
+)
+@pytest.mark.parametrize(
+    "term", ["Zebradottir", "quillon.zebradottir@example.com", "2175449876"]
+)
+def test_a_search_records_what_it_listed_but_not_what_was_searched(
+    client, desk, request, model, record, term
+):
+    record = request.getfixturevalue(record)
+    changelist = reverse(f"admin:booking_{model}_changelist")
+    response = client.get(changelist, {"q": term}, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 200
+    assert record.reference in response.content.decode()
+    (entry,) = entries(action=AuditEntry.Action.SEARCHED)
+    assert getattr(entry, SUBJECT_FIELDS[type(record)]) == record
+    assert entry.changes["results"] == 1
+    assert_stamped(entry, desk)
+    assert_no_patient_details(*AuditEntry.objects.all())
+
+
+def test_a_search_records_each_record_on_the_page_it_showed(client, desk, treatment):
+    listed = AppointmentRequestFactory.create_batch(3, treatment=treatment)
+    unlisted = AppointmentRequestFactory(treatment=treatment, first_name="Bea")
+    changelist = reverse("admin:booking_appointmentrequest_changelist")
+    client.get(changelist, {"q": "Ada"}, REMOTE_ADDR=ADDRESS)
+    searched = entries(action=AuditEntry.Action.SEARCHED)
+    assert {entry.appointment_request for entry in searched} == set(listed)
+    assert {entry.changes["results"] for entry in searched} == {3}
+    assert not unlisted.audit_entries.filter(action=AuditEntry.Action.SEARCHED)
+
+
+def test_a_search_that_finds_nobody_is_recorded_without_a_record(
+    client, desk, appointment_request
+):
+    changelist = reverse("admin:booking_appointmentrequest_changelist")
+    client.get(changelist, {"q": "Nobodyhere"}, REMOTE_ADDR=ADDRESS)
+    (entry,) = entries(action=AuditEntry.Action.SEARCHED)
+    assert entry.appointment_request is None and entry.appointment is None
+    assert entry.changes == {"list": "appointment requests", "results": 0}
+    assert_stamped(entry, desk)
+    assert "Nobodyhere" not in str(entry.changes)
+
+
+def test_listing_without_a_search_records_nothing(client, desk, appointment_request):
+    client.get(reverse("admin:booking_appointmentrequest_changelist"))
+    client.get(reverse("admin:booking_appointmentrequest_changelist"), {"q": "  "})
+    assert not entries(action=AuditEntry.Action.SEARCHED)
+
+
+def test_every_export_is_recorded_on_each_row_it_took(
+    client, treatment, appointment_request
+):
+    manager = UserFactory(username="manager", groups=["Front desk", "Managers"])
+    client.force_login(manager)
+    other = AppointmentRequestFactory(treatment=treatment)
+    changelist = reverse("admin:booking_appointmentrequest_changelist")
+    response = client.post(
+        changelist,
+        {
+            "action": "export_csv",
+            "_selected_action": [appointment_request.pk, other.pk],
+            "index": 0,
+        },
+        REMOTE_ADDR=ADDRESS,
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    exported = entries(action=AuditEntry.Action.EXPORTED)
+    assert {entry.appointment_request for entry in exported} == {
+        appointment_request,
+        other,
+    }
+    for entry in exported:
+        assert_stamped(entry, manager)
+        assert entry.changes == {"rows": 2}
+    assert_no_patient_details(*exported)
+
+
+def test_a_refused_export_records_nothing(client, desk, appointment_request):
+    response = run_action(
+        client, "appointmentrequest", "export_csv", appointment_request
+    )
+    assert response.status_code == 403
+    assert not entries(action=AuditEntry.Action.EXPORTED)
+
+
+def test_managers_read_the_trail_by_reference_without_patient_details(
+    client, desk, appointment_request
+):
+    changelist = reverse("admin:booking_appointmentrequest_changelist")
+    client.get(changelist, {"q": "Zebradottir"}, REMOTE_ADDR=ADDRESS)
+    client.get(changelist, {"q": "Nobodyhere"}, REMOTE_ADDR=ADDRESS)
+    client.force_login(
+        UserFactory(username="manager", groups=["Front desk", "Managers"])
+    )
+    trail = reverse("admin:booking_auditentry_changelist")
+    html = client.get(trail).content.decode()
+    assert appointment_request.reference in html
+    assert "Found by a search" in html and ADDRESS in html and "desk" in html
+    assert "results: 0" in html
+    assert not [text for text in CANARY_TEXTS if text in html]
+    found = client.get(trail, {"q": appointment_request.reference})
+    assert set(found.context["cl"].result_list) == set(
+        appointment_request.audit_entries.all()
+    )
