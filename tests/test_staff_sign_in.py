@@ -171,6 +171,16 @@ def test_an_authenticator_code_works_once(desk, app, frozen):
     )
 
 
+def test_wrong_codes_in_a_row_are_told_to_wait(desk, app, frozen):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    client.post(VERIFY, {"code": "000000"})
+    hurried = client.post(VERIFY, {"code": code_for(app)})
+    assert "Too many wrong codes in a row" in hurried.content.decode()
+    frozen.shift(datetime.timedelta(seconds=2))
+    assert client.post(VERIFY, {"code": code_for(app)}).status_code == 302
+
+
 def test_a_recovery_code_works_once(desk, app, recovery_code, frozen):
     client = Client()
     sign_in_with_password(client, "desk")
@@ -259,6 +269,17 @@ def test_a_made_up_forwarded_address_does_not_dodge_the_lockout(desk):
         )
     locked = sign_in_with_password(client, "desk", HTTP_X_FORWARDED_FOR="198.51.100.77")
     assert locked.status_code == 429
+
+
+def test_clients_behind_our_proxy_are_told_apart(desk):
+    """The lockout reads the address the way the booking rate limit does, so
+    one locked client does not lock everyone who comes through the proxy."""
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    attacker = Client(HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy)
+    fail(attacker)
+    assert sign_in_with_password(attacker, "desk").status_code == 429
+    colleague = Client(HTTP_X_FORWARDED_FOR="198.51.100.20", **proxy)
+    assert sign_in_with_password(colleague, "desk").status_code == 302
 
 
 def test_a_manager_unlocks_with_a_command(desk):
@@ -351,6 +372,23 @@ def test_a_manager_signs_a_staff_member_out_everywhere(desk, app, capsys):
     assert laptop.get(REQUESTS).status_code == 302
     assert phone.get(REQUESTS).status_code == 302
     assert Session.objects.count() == 1
+
+
+def test_a_manager_signs_people_out_or_resets_them_in_the_admin(desk, app):
+    laptop = signed_in(Client(), desk, app)
+    manager = UserFactory(username="boss", is_superuser=True)
+    admin = signed_in(Client(), manager, TOTPDevice.objects.create(user=manager))
+    users = reverse("admin:auth_user_changelist")
+
+    response = admin.post(
+        users, {"action": "sign_out_everywhere", "_selected_action": [desk.pk]}
+    )
+    assert response.status_code == 302
+    assert laptop.get(REQUESTS).status_code == 302
+    assert admin.get(users).status_code == 200
+
+    admin.post(users, {"action": "reset_two_factor", "_selected_action": [desk.pk]})
+    assert not TOTPDevice.objects.filter(user=desk).exists()
 
 
 # --- Reset ----------------------------------------------------------------------

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_otp import verify_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class OneTimeCodeForm(forms.Form):
@@ -30,8 +31,23 @@ class OneTimeCodeForm(forms.Form):
 
     def clean_code(self):
         code = "".join(self.cleaned_data["code"].split()).lower()
-        for device in self.devices:
+        # An app's code only goes to apps, so a recovery code does not count as
+        # a wrong guess against the app (which would slow the next sign-in).
+        devices = [
+            device
+            for device in self.devices
+            if not isinstance(device, TOTPDevice)
+            or (code.isdigit() and len(code) == device.digits)
+        ]
+        for device in devices:
             self.device = verify_token(device.user, device.persistent_id, code)
             if self.device is not None:
                 return code
+        # After wrong codes django-otp refuses even a right one for a while
+        # (1, 2, 4... seconds): say so rather than "did not work".
+        if any(not device.verify_is_allowed()[0] for device in devices):
+            raise ValidationError(
+                _("Too many wrong codes in a row: wait a minute, then try again."),
+                code="throttled",
+            )
         raise ValidationError(self.invalid_message, code="invalid")
