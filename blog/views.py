@@ -1,8 +1,6 @@
 from django.shortcuts import get_object_or_404
-from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView
 
-from blog.cache import cached_public_page
 from blog.models import Article, Category
 from blog.search import clean_query
 
@@ -38,9 +36,8 @@ class SearchView(ArticleListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
-# Visitors without a session get the page from blog.cache and never reach the
-# view on a hit; get_queryset() below serves misses and staff previews.
-@method_decorator(cached_public_page, name="get")
+# Visitors without a session get the page from medspa.page_cache and never
+# reach the view on a hit; get_queryset() below serves misses and staff previews.
 class ArticleDetailView(DetailView):
     def get_queryset(self):
         # Editors preview drafts and scheduled articles at the public URL.

@@ -1,39 +1,62 @@
-"""Whole public pages for visitors without a session: home, the article list,
-categories, search, and the treatment pages.
+"""Whole public pages for visitors without a session: home, articles, the
+article list, categories, search, and the treatment pages.
 
-Each page is cached under its address and blog.cache.site_version(), one query
+Invariant: a page is served from the cache only while the version it was
+rendered under is current. The version is blog.cache.site_version(), one query
 whose value changes with any article edit, publication or deletion, a publish
 time passing, and any change to treatments, categories, reviewers or the
-clinic's locations and hours (database triggers). So an edit shows on every
-page at the next request and nothing is ever invalidated by hand; superseded
-pages just expire. (Article pages have their own cache, blog.cache.) The key
-also holds the footer's clinic details as they were read (at most a second
-old), so a page rendered just before they were reloaded is not served after.
+clinic's locations and hours (database triggers), together with the footer's
+clinic details as read (at most a second old). So an edit shows on every page
+at the next request and nothing is ever invalidated by hand. One entry per
+address holds the newest render; a render under an older version is replaced.
 
-Only pages without a form that posts are listed: their HTML holds no CSRF
-token and no per-visitor value. A session or a waiting message makes a page
-personal, as for articles: it is rendered fresh, never cached.
+A hit is served before the session, CSRF, authentication and message
+middleware run (see MIDDLEWARE): none of them has anything to do for a page
+with no form, no session and no message, and skipping them halves the cost of
+a hit (bench/PERFORMANCE.md, "11"). Only pages without a form that posts are
+listed: their HTML holds no CSRF token and no per-visitor value. A session or
+a waiting message makes a page personal: it is rendered fresh, never cached.
+A render that sets a cookie is personal too and is not stored.
+
+While the database is down, the newest render of a page is served as it is:
+it was current when the database was last reachable, and a patient reading an
+article is better served by it than by an error page.
+
+Cached bytes are the first render's, including its CSP nonce wherever the page
+used it. That is harmless while these pages have no inline script that runs:
+their only inline scripts are JSON-LD data blocks, which browsers never run, so
+they carry no nonce. A script added to them must be an external file.
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import DatabaseError
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 
 from blog.cache import site_version
 from booking.clinic import clinic_details_version
 
-CACHE_ALIAS = "pages"
+logger = logging.getLogger(__name__)
+
 PAGE_SECONDS = 300
+# Search results get a cache of their own: visitors choose the queries, and
+# must not be able to crowd the articles out.
+CACHE_ALIAS = "pages"
+SEARCH_CACHE_ALIAS = "searches"
 CACHED_VIEWS = {
-    "home",
-    "blog:index",
-    "blog:category",
-    "blog:search",
-    "booking:treatment-list",
-    "booking:treatment-detail",
+    "home": CACHE_ALIAS,
+    "blog:detail": CACHE_ALIAS,
+    "blog:index": CACHE_ALIAS,
+    "blog:category": CACHE_ALIAS,
+    "blog:search": SEARCH_CACHE_ALIAS,
+    "booking:treatment-list": CACHE_ALIAS,
+    "booking:treatment-detail": CACHE_ALIAS,
 }
+PERSONAL_COOKIES = {settings.SESSION_COOKIE_NAME, "messages"}
 
 
 class PageCacheMiddleware:
@@ -41,47 +64,60 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if not self._cacheable(request):
-            return None
-        request.page_cache_key = (
+        alias = self._cache_alias(request)
+        if alias is None:
+            return self.get_response(request)
+        cache = caches[alias]
+        key = (
             "page:"
             + hashlib.sha256(
                 repr(
-                    (
-                        request.scheme,
-                        request.get_host(),
-                        request.get_full_path(),
-                        site_version(),
-                        clinic_details_version(),
-                    )
+                    (request.scheme, request.get_host(), request.get_full_path())
                 ).encode()
             ).hexdigest()
         )
-        cached = caches[CACHE_ALIAS].get(request.page_cache_key)
-        if cached is None:
-            return None
-        content, content_type = cached
-        return HttpResponse(content, content_type=content_type)
-
-    def process_template_response(self, request, response):
-        key = getattr(request, "page_cache_key", None)
-        if key is not None and response.status_code == 200:
-            response.add_post_render_callback(
-                lambda rendered: caches[CACHE_ALIAS].set(
-                    key, (rendered.content, rendered["Content-Type"]), PAGE_SECONDS
-                )
+        try:
+            # Read before the page is rendered: a change made meanwhile leaves
+            # the render stored under the old version, never served as current.
+            version = (site_version(), clinic_details_version())
+        except DatabaseError:
+            stored = cache.get(key)
+            if stored is None:
+                raise
+            logger.warning("Database unreachable: served %s from the page cache", key)
+            return self._response(stored)
+        stored = cache.get(key)
+        if stored is not None and stored[0] == version:
+            return self._response(stored)
+        response = self.get_response(request)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            cache.set(
+                key,
+                (version, response.content, response["Content-Type"]),
+                PAGE_SECONDS,
             )
         return response
 
     @staticmethod
-    def _cacheable(request) -> bool:
-        match = request.resolver_match
-        return (
-            request.method in ("GET", "HEAD")
-            and match is not None
-            and match.view_name in CACHED_VIEWS
-            and not request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, "messages"}
-        )
+    def _response(stored) -> HttpResponse:
+        _version, content, content_type = stored
+        response = HttpResponse(content, content_type=content_type)
+        # CommonMiddleware, which would add it, sits below and is skipped.
+        response["Content-Length"] = len(content)
+        return response
+
+    @staticmethod
+    def _cache_alias(request) -> str | None:
+        if request.method not in ("GET", "HEAD") or (
+            request.COOKIES.keys() & PERSONAL_COOKIES
+        ):
+            return None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+        return CACHED_VIEWS.get(match.view_name)

@@ -1,16 +1,11 @@
 """Online booking: pick a free time, hold it, give details, confirmed."""
 
 import datetime
-import functools
-import hashlib
-import re
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import caches
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +36,7 @@ from booking.scheduling import (
     available_slots,
     treatment_location,
 )
+from booking.views.cached import cached_form_page
 from booking.waitlist import waitlist_booked
 
 HOLD_KEY = "booking_hold_id"
@@ -155,59 +151,28 @@ TIMES_CACHE_ALIAS = "times"
 # A cached times page lives at most until the minute changes: minimum notice
 # moves with the clock, and a lapsed hold frees its time without any write.
 TIMES_CACHE_SECONDS = 60
-CSRF_PLACEHOLDER = "\x00csrf\x00"
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
-def cached_times_page(view):
-    """Serve GET /book/<treatment>/ from a per-process cache while nothing that
-    decides free times changed (scheduling.calendar_version: one query).
+def _times_page_key(request, slug) -> tuple:
+    params = tuple(
+        request.GET.get(name, "")[:MAX_SLUG_LENGTH]
+        for name in ("provider", "week", ARTICLE_PARAM, PATIENT_PARAM, ASKED_FOR_PARAM)
+    )
+    # The minute too: minimum notice moves with the clock, and a lapsed hold
+    # frees its time without any write.
+    return (slug, *params, int(timezone.now().timestamp() // 60))
 
-    Database triggers raise the version with every booking, released hold,
-    cancellation, move and every edit of schedules, time off, hours, closures,
-    rooms, providers or treatments, inside the writing transaction, so a taken
-    time is never served as free. The key also holds the minute: minimum notice
-    moves with the clock, and a lapsed hold frees its time without any write.
-    The page's CSRF token is per visitor: it is cut out when storing and the
-    visitor's own put back when serving. Visitors with a session or a message
-    waiting get a fresh page, as for articles (blog.cache).
-    """
 
-    @functools.wraps(view)
-    def wrapper(request, slug):
-        personal = request.COOKIES.keys() & {settings.SESSION_COOKIE_NAME, "messages"}
-        if request.method != "GET" or personal:
-            return view(request, slug)
-        params = tuple(
-            request.GET.get(name, "")[:MAX_SLUG_LENGTH]
-            for name in (
-                "provider",
-                "week",
-                ARTICLE_PARAM,
-                PATIENT_PARAM,
-                ASKED_FOR_PARAM,
-            )
-        )
-        minute = int(timezone.now().timestamp() // 60)
-        parts = (request.scheme, request.get_host(), slug, *params, minute)
-        key = "times:" + hashlib.sha256(repr(parts).encode()).hexdigest()
-        cache = caches[TIMES_CACHE_ALIAS]
-        # Read before the page is computed: a change made meanwhile leaves the
-        # stored page stale under the old version, never served as current.
-        version = scheduling.calendar_version()
-        cached = cache.get(key)
-        if cached is not None and cached[0] == version:
-            return HttpResponse(cached[1].replace(CSRF_PLACEHOLDER, get_token(request)))
-        response = view(request, slug)
-        if response.status_code == 200:
-            html = CSRF_INPUT.sub(
-                f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"',
-                response.content.decode(),
-            )
-            cache.set(key, (version, html), TIMES_CACHE_SECONDS)
-        return response
-
-    return wrapper
+# Database triggers raise the calendar version with every booking, released
+# hold, cancellation, move and every edit of schedules, time off, hours,
+# closures, rooms, providers or treatments, inside the writing transaction, so
+# a taken time is never served as free (one query per hit).
+cached_times_page = cached_form_page(
+    alias=TIMES_CACHE_ALIAS,
+    seconds=TIMES_CACHE_SECONDS,
+    key=_times_page_key,
+    version=scheduling.calendar_version,
+)
 
 
 @never_cache

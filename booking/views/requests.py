@@ -3,25 +3,45 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import CreateView, TemplateView
 
+from booking import scheduling
+from booking.clinic import clinic_details_version
 from booking.forms import AppointmentRequestForm
 from booking.http import booking_link_initial, client_ip
 from booking.models import AppointmentRequest
 from booking.ratelimit import RateLimited
 from booking.services import AlreadySubmitted, appointment_request_submit
+from booking.views.cached import cached_form_page
 
 # The confirmation page shows the request whose id this session holds, so its
 # URL reveals nothing and is useless to anyone else.
 SESSION_KEY = "booking_request_id"
 
+# The blank form is the same for every visitor but for its initial values
+# (the treatment and article named in its address, the referring page) and
+# today's date (the date field's limits). What it shows besides, treatments
+# and the clinic's details, moves the calendar version and the clinic
+# details' version.
+cached_request_form = cached_form_page(
+    alias="forms",
+    seconds=300,
+    key=lambda request: (
+        sorted(booking_link_initial(request).items()),
+        timezone.localdate(),
+    ),
+    version=lambda: (scheduling.calendar_version(), clinic_details_version()),
+)
+
 
 # Every posted field is hidden from error reports: all of it is patient data.
 @method_decorator([sensitive_post_parameters(), never_cache], name="dispatch")
+@method_decorator(cached_request_form, name="get")
 class AppointmentRequestCreateView(CreateView):
     model = AppointmentRequest
     form_class = AppointmentRequestForm

@@ -1,45 +1,95 @@
 import pytest
+from django.core.cache import caches
+from django.db import OperationalError
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from blog.cache import page_version
+from blog.cache import site_version
 from blog.models import Article
+from medspa import page_cache
 from tests.blog.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_page_version_is_none_for_what_the_public_may_not_see(visibility_set):
-    assert page_version(visibility_set["published"].slug)[0] == (
-        visibility_set["published"].pk
-    )
-    assert page_version(visibility_set["draft"].slug) is None
-    assert page_version(visibility_set["scheduled"].slug) is None
-    assert page_version("no-such-article") is None
-
-
-def test_page_version_changes_with_any_article_edit_publication_or_deletion():
-    reader, other = ArticleFactory(), ArticleFactory()
-    seen = {page_version(reader.slug)}
+def test_the_site_version_changes_with_any_article_edit_publication_or_deletion():
+    other = ArticleFactory()
+    seen = {site_version()}
     other.title = "Edited"
     other.save()
-    seen.add(page_version(reader.slug))
+    seen.add(site_version())
     ArticleFactory(scheduled=True)  # a new row, even unpublished
-    seen.add(page_version(reader.slug))
+    seen.add(site_version())
     other.delete()
-    seen.add(page_version(reader.slug))
+    seen.add(site_version())
     assert len(seen) == 4
 
 
-def test_page_version_changes_when_a_publish_time_comes(visibility_set):
-    reader = visibility_set["published"]
-    before = page_version(reader.slug)
+def test_the_site_version_changes_when_a_publish_time_comes(visibility_set):
+    before = site_version()
     # Time passes: the database clock decides, so move the publish time instead,
     # with update(), which leaves updated_at alone as the passing time would.
     Article.objects.filter(pk=visibility_set["scheduled"].pk).update(
         published_at=timezone.now()
     )
-    assert page_version(reader.slug) != before
+    assert site_version() != before
+
+
+def test_a_hit_costs_one_query_and_keeps_the_security_headers(
+    client, django_assert_num_queries
+):
+    article = ArticleFactory()
+    first = client.get(article.get_absolute_url())
+    with django_assert_num_queries(1):  # the site version
+        hit = client.get(article.get_absolute_url())
+    assert hit.content == first.content
+    assert hit["Content-Length"] == str(len(hit.content))
+    for header in (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+    ):
+        assert hit[header] == first[header], header
+
+
+def test_a_page_that_sets_a_cookie_is_not_stored(client, monkeypatch):
+    def view_with_cookie(request):
+        response = HttpResponse("personal")
+        response.set_cookie("chosen", "1")
+        return response
+
+    monkeypatch.setitem(page_cache.CACHED_VIEWS, "robots", page_cache.CACHE_ALIAS)
+    monkeypatch.setattr(
+        "django.views.generic.base.TemplateView.get",
+        lambda self, request, *a, **kw: view_with_cookie(request),
+    )
+    client.get(reverse("robots"))
+    assert len(caches[page_cache.CACHE_ALIAS]._cache) == 0
+
+
+def test_while_the_database_is_down_cached_pages_are_still_served(client, monkeypatch):
+    article, uncached = ArticleFactory(), ArticleFactory()
+    first = client.get(article.get_absolute_url())
+
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(page_cache, "site_version", unreachable)
+    served = client.get(article.get_absolute_url())
+    assert served.status_code == 200
+    assert served.content == first.content
+    with pytest.raises(OperationalError):
+        client.get(uncached.get_absolute_url())
+
+
+def test_search_results_have_their_own_cache(client):
+    ArticleFactory(title="Botox basics")
+    client.get(reverse("blog:search"), {"q": "botox"})
+    assert len(caches[page_cache.SEARCH_CACHE_ALIAS]._cache) == 1
+    assert len(caches[page_cache.CACHE_ALIAS]._cache) == 0
 
 
 @pytest.mark.parametrize("cookie", ["sessionid", "messages"])

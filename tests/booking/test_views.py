@@ -1,8 +1,10 @@
 import datetime
+import re
 
 import pytest
 import time_machine
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -447,10 +449,42 @@ def test_booking_form_query_count_does_not_grow(client, django_assert_max_num_qu
         client.get(BOOK)
 
 
-def test_new_form_token_each_render(client):
-    first = client.get(BOOK).context["form"].initial["form_token"]
-    second = client.get(BOOK).context["form"].initial["form_token"]
+def rendered(response, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', response.content.decode())[1]
+
+
+def test_new_form_token_each_render_cached_or_not(client, django_assert_num_queries):
+    first = rendered(client.get(BOOK), "form_token")
+    with django_assert_num_queries(1):  # the calendar version: a cached page
+        second = rendered(client.get(BOOK), "form_token")
     assert read_form_token(first).token != read_form_token(second).token
+
+
+def test_a_cached_form_posts_like_a_fresh_one(treatment, settings):
+    settings.BOOKING_MIN_FILL_SECONDS = 3
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(BOOK)  # stored
+    with time_machine.travel(timezone.now()):
+        page = browser.get(BOOK)  # served from the cache
+    assert "csrftoken" in browser.cookies
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=5)):
+        response = browser.post(
+            BOOK,
+            form_data(
+                treatment,
+                form_token=rendered(page, "form_token"),
+                csrfmiddlewaretoken=rendered(page, "csrfmiddlewaretoken"),
+            ),
+        )
+    assert response.status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_a_renamed_treatment_shows_at_once_on_the_cached_form(client, treatment):
+    assert treatment.name in client.get(BOOK).content.decode()
+    treatment.name = "Wrinkle relaxer"
+    treatment.save()
+    assert "Wrinkle relaxer" in client.get(BOOK).content.decode()
 
 
 def test_oversized_body_gets_400_not_500(client):
