@@ -127,6 +127,8 @@ class AuditEntryAdmin(ForbiddenActionsRefused, admin.ModelAdmin):
         "actor__username",
     ]
     date_hierarchy = "created_at"
+    # The trail only grows: no COUNT(*) of all of it on every page.
+    show_full_result_count = False
     fields = ["when", "who", "action", "record", "details", "ip_address"]
     readonly_fields = fields
 

@@ -4,6 +4,7 @@ export leave an entry saying who, when (UTC), what and from which address;
 the trail itself holds no patient details."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -180,3 +181,43 @@ def test_managers_read_the_trail_by_reference_without_patient_details(
     assert set(found.context["cl"].result_list) == set(
         appointment_request.audit_entries.all()
     )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_finds_a_search_in_the_trail_in_a_browser(
+    live_server, page, sign_in_to_admin, treatment
+):
+    """A front-desk search, then the manager's reading of the trail: axe finds
+    nothing on the trail's list and entry pages, and the CSP is kept."""
+    from playwright.sync_api import expect
+
+    from tests.test_quality import assert_accessible, watch_csp
+
+    password = "correct horse battery staple"
+    appointment_request = AppointmentRequestFactory(treatment=treatment, **CANARY)
+    UserFactory(username="desk", password=password, groups=["Front desk"])
+    UserFactory(
+        username="manager", password=password, groups=["Front desk", "Managers"]
+    )
+    violations = watch_csp(page)
+
+    sign_in_to_admin(page, "desk", password)
+    page.goto(live_server.url + reverse("admin:booking_appointmentrequest_changelist"))
+    page.locator("#searchbar").fill("Zebradottir")
+    page.locator("#changelist-search").get_by_role("button").click()
+    expect(page.locator("#result_list")).to_contain_text(appointment_request.reference)
+    page.context.clear_cookies()
+
+    sign_in_to_admin(page, "manager", password)
+    page.get_by_role("link", name="Audit entries").click()
+    results = page.locator("#result_list")
+    expect(results).to_contain_text("Found by a search")
+    expect(results).to_contain_text(appointment_request.reference)
+    expect(results).not_to_contain_text("Zebradottir")
+    assert_accessible(page, violations)
+    results.locator("tbody tr").first.locator("th a").click()
+    expect(page).to_have_url(re.compile(r"/auditentry/\d+/change/$"))
+    expect(page.locator("#content")).to_contain_text("results: 1")
+    assert page.get_by_role("button", name="Save").count() == 0
+    assert_accessible(page, violations)
