@@ -12,13 +12,13 @@ import warnings
 
 import pytest
 from django.http import HttpResponse, JsonResponse
+from django.test import override_settings
+from django.test.testcases import LiveServerThread
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from booking.http import client_ip
 from deploy import nginx_local
-
-pytestmark = pytest.mark.urls("tests.test_nginx")
 
 
 def echo(request):
@@ -67,8 +67,31 @@ urlpatterns = [
 
 
 @pytest.fixture(scope="module")
-def front(live_server, tmp_path_factory):
-    """nginx with deploy/nginx.conf in front of the live server."""
+def django_server(django_db_setup, django_db_blocker):
+    """The site on a free port, on the test database, outside any test's
+    transaction as gunicorn would be (so no test pays for a flush: nothing here
+    writes), with production's proxy settings (medspa/settings.py, DEBUG off)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            ROOT_URLCONF=__name__,
+            SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
+            TRUSTED_PROXY_COUNT=1,
+        ),
+    ):
+        thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"127.0.0.1:{thread.port}"
+        thread.terminate()
+
+
+@pytest.fixture(scope="module")
+def front(django_server, tmp_path_factory):
+    """nginx with deploy/nginx.conf in front of the site."""
     root = tmp_path_factory.mktemp("nginx")
     static, media = root / "static", root / "media"
     (static / "css").mkdir(parents=True)
@@ -79,10 +102,9 @@ def front(live_server, tmp_path_factory):
     (media / "articles" / "photo.webp").write_bytes(b"RIFF\x00\x00\x00\x00WEBPVP8 ")
     prefix = root / "prefix"
     prefix.mkdir()
-    host, port = live_server.thread.host, live_server.thread.port
     try:
         site = nginx_local.Site(
-            upstream=f"{'127.0.0.1' if host == 'localhost' else host}:{port}",
+            upstream=django_server,
             static_root=static,
             media_root=media,
             http_port=nginx_local.free_port(),
@@ -96,25 +118,29 @@ def front(live_server, tmp_path_factory):
     nginx_local.stop(server)
 
 
-@pytest.fixture(autouse=True)
-def _production_proxy_settings(settings):
-    # What DJANGO_DEBUG=0 sets (medspa/settings.py); the live server runs the
-    # test settings otherwise.
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    settings.TRUSTED_PROXY_COUNT = 1
+# Visitors come from another address than nginx's own (127.0.0.1), as they do
+# in production: one the settings do not trust as a proxy.
+VISITOR = "127.0.0.2"
+
+
+def connect(front, *, https=True):
+    site, main = front
+    if not https:
+        return http.client.HTTPConnection(
+            site.server_name, site.http_port, timeout=10, source_address=(VISITOR, 0)
+        )
+    context = ssl.create_default_context(cafile=main.parent / "cert.pem")
+    return http.client.HTTPSConnection(
+        site.server_name,
+        site.https_port,
+        context=context,
+        timeout=10,
+        source_address=(VISITOR, 0),
+    )
 
 
 def request(front, method, path, *, https=True, headers=None, body=None):
-    site, main = front
-    if https:
-        context = ssl.create_default_context(cafile=main.parent / "cert.pem")
-        connection = http.client.HTTPSConnection(
-            site.server_name, site.https_port, context=context, timeout=10
-        )
-    else:
-        connection = http.client.HTTPConnection(
-            site.server_name, site.http_port, timeout=10
-        )
+    connection = connect(front, https=https)
     connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
     content = response.read()
@@ -129,11 +155,7 @@ def get(front, path, **kwargs):
 def announce_body(front, path, size):
     """POST only the headers of a body of size bytes: nginx answers a body
     over its limit at once, without reading it."""
-    site, main = front
-    context = ssl.create_default_context(cafile=main.parent / "cert.pem")
-    connection = http.client.HTTPSConnection(
-        site.server_name, site.https_port, context=context, timeout=10
-    )
+    connection = connect(front)
     connection.putrequest("POST", path)
     connection.putheader("Content-Type", "application/x-www-form-urlencoded")
     connection.putheader("Content-Length", str(size))
@@ -249,7 +271,7 @@ def test_django_sees_https_the_host_and_the_client_address(front):
     assert response.status == 200
     assert json.loads(body) == {
         "secure": True,
-        "client_ip": "127.0.0.1",
+        "client_ip": VISITOR,
         "host": "127.0.0.1",
     }
 
@@ -317,11 +339,11 @@ def test_booking_admin_health_and_no_store_responses_are_never_cached(front, pat
 def test_admin_sign_in_posts_are_rate_limited_per_client(front):
     statuses = [
         request(front, "POST", "/admin/login/", body=b"username=a&password=b")[0].status
-        for _ in range(8)
+        for _ in range(13)
     ]
-    # One, plus a burst of five, then nginx refuses before Django hashes anything.
-    assert 429 not in statuses[:6]
-    assert statuses[6:] == [429, 429]
+    # One, plus a burst of ten, then nginx refuses before Django hashes anything.
+    assert 429 not in statuses[:11]
+    assert statuses[11:] == [429, 429]
     assert get(front, "/admin/login/")[0].status == 200
 
 
