@@ -28,32 +28,40 @@ wsgi_app = "medspa.wsgi:application"
 
 # The background task worker (emails) and the loop that queues the periodic
 # sweep (reminders, rebooking emails, waitlist expiry) live and die with
-# gunicorn, so `make run` is one process tree that Ctrl-C stops cleanly. Set
-# RUN_TASK_WORKER=0 to run `manage.py db_worker` elsewhere (e.g. as its own
-# service in production) and schedule `manage.py queue_periodic_tasks` there.
+# gunicorn, so `make run` is one process tree that Ctrl-C stops cleanly.
+# medspa.supervise restarts either when it exits (the worker does when the
+# database goes away). Set RUN_TASK_WORKER=0 to run `manage.py db_worker`
+# elsewhere (e.g. as its own service in production, restarted the same way)
+# and schedule `manage.py queue_periodic_tasks` there.
 _background = []
 
 
 def on_starting(server):
     if env.bool("RUN_TASK_WORKER", default=True):
+        import shlex
         import subprocess
         import sys
 
         every = env.int("PERIODIC_TASKS_SECONDS", default=300)
-        for command in (
-            ["db_worker", "--verbosity", "1"],
-            ["queue_periodic_tasks", "--every", str(every)],
-        ):
-            _background.append(
-                subprocess.Popen([sys.executable, "manage.py", *command])
+        commands = [
+            # --no-reload: under the autoreloader a crashed worker would wait
+            # for a file change instead of exiting, and never be restarted.
+            ["db_worker", "--verbosity", "1", "--no-reload", "--skip-checks"],
+            ["queue_periodic_tasks", "--every", str(every), "--skip-checks"],
+        ]
+        _background.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "medspa.supervise"]
+                + [shlex.join([sys.executable, "manage.py", *c]) for c in commands]
             )
+        )
 
 
 def on_exit(server):
     for process in _background:
         process.terminate()
     for process in _background:
-        process.wait(timeout=10)
+        process.wait(timeout=15)
 
 
 # gunicorn's runtime control socket defaults to one path per user, which two
