@@ -1,5 +1,12 @@
-"""Hero and body image validation and responsive renditions (originals are kept)."""
+"""Hero and body image validation, the copy stored of each upload, and its
+responsive renditions.
 
+An upload itself is never stored: what is kept under its name (and so reachable
+under MEDIA_URL) is a re-encoded copy, upright and without the file's metadata
+(camera, GPS position, comments), no wider than the largest rendition.
+"""
+
+import math
 from collections.abc import Iterable
 from io import BytesIO
 from pathlib import PurePosixPath
@@ -10,14 +17,24 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_BYTES = 8 * 1024 * 1024
 MIN_WIDTH, MIN_HEIGHT = 800, 400
-MAX_PIXELS = 40_000_000
+# Decoding takes 3-4 bytes a pixel: 16 MP is 48-64 MB, once, per upload. A phone
+# photo (12 MP) fits; a 50 MP camera file must be saved smaller first.
+MAX_PIXELS = 16_000_000
 RENDITION_WIDTHS = (480, 800, 1200)
 RENDITION_DIR = "articles/renditions"
+# How the stored copy of an upload is encoded, in the upload's own format.
+STORED_COPY_OPTIONS = {
+    "JPEG": {"quality": 90},
+    "PNG": {"optimize": True},
+    "WEBP": {"quality": 90},
+}
+# EXIF orientations that swap width and height (a phone held upright).
+TURNED = {5, 6, 7, 8}
 
 
 def validate_hero_image(file) -> None:
@@ -43,7 +60,17 @@ def _validate(file, min_width: int, min_height: int) -> None:
             # Refuse decompression bombs before anything decodes the pixels.
             if width * height > MAX_PIXELS:
                 raise ValidationError(
-                    _("The image has too many pixels."), code="too_big"
+                    _(
+                        "The image is %(width)s×%(height)s pixels; we take up to "
+                        "%(megapixels)s megapixels (for example 4000×4000). Save "
+                        "it smaller and upload it again."
+                    ),
+                    code="too_big",
+                    params={
+                        "width": width,
+                        "height": height,
+                        "megapixels": MAX_PIXELS // 1_000_000,
+                    },
                 )
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
@@ -64,14 +91,24 @@ def _validate(file, min_width: int, min_height: int) -> None:
         )
 
 
+def stored_copy(file) -> ContentFile:
+    """What is stored of an uploaded image: re-encoded in its own format from
+    the decoded pixels alone, so none of the file's metadata comes along."""
+    file.seek(0)
+    image, image_format = _decode(file)
+    buffer = BytesIO()
+    image.save(buffer, image_format, **STORED_COPY_OPTIONS.get(image_format, {}))
+    # Named: an ImageField reads its width and height from what it stored.
+    return ContentFile(buffer.getvalue(), name=file.name)
+
+
 def make_renditions(field_file) -> dict:
     """Write WebP and JPEG copies at fixed widths; return their storage names."""
     storage = field_file.storage
     stem = PurePosixPath(field_file.name).stem
     field_file.open("rb")
     try:
-        with Image.open(field_file) as original:
-            image = ImageOps.exif_transpose(original).convert("RGB")
+        image, _format = _decode(field_file)
     finally:
         field_file.seek(0)
     widths = [w for w in RENDITION_WIDTHS if w < image.width] + [
@@ -95,8 +132,36 @@ def make_renditions(field_file) -> dict:
     return result
 
 
+def _decode(file) -> tuple[Image.Image, str]:
+    """The image in `file`, upright as its EXIF says, in RGB, no wider than the
+    largest rendition and with no metadata; and the file's format.
+
+    Memory: a JPEG is decoded straight at a fraction of its size (draft), any
+    other is reduced before anything else, so the full-size pixels exist once at
+    most and are never copied, turned or converted at full size.
+    """
+    with Image.open(file) as image:
+        image_format = image.format
+        turned = image.getexif().get(ExifTags.Base.Orientation) in TURNED
+        width, height = image.size[::-1] if turned else image.size  # as shown
+        if width > RENDITION_WIDTHS[-1]:
+            if image.mode in ("1", "P"):  # resized only pixel by pixel
+                image = image.convert("RGBA")
+            # The +1 keeps the width exact through thumbnail()'s rounding.
+            shown = (
+                RENDITION_WIDTHS[-1],
+                math.ceil(height * RENDITION_WIDTHS[-1] / width) + 1,
+            )
+            size = shown[::-1] if turned else shown
+            image.draft("RGB", size)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
+            image.thumbnail(size, Image.Resampling.LANCZOS)
+        upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.info = {}
+    return upright, image_format
+
+
 def delete_renditions(renditions: dict) -> None:
-    """Remove the renditions of a replaced image (its original is kept)."""
+    """Remove the renditions of a replaced image (its stored copy is kept)."""
     for ext in ("webp", "jpeg"):
         for _width, name in renditions.get(ext, []):
             default_storage.delete(name)

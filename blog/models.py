@@ -354,9 +354,12 @@ class Article(models.Model):
         # deleting replaced files in transaction.on_commit() would close it.
         if self.hero_image and self.hero_image.name != self.hero_renditions.get("src"):
             if not self.hero_image._committed:
-                # Store the original first, so renditions record its final name.
+                # Store the copy first, so renditions record its final name;
+                # the upload itself is never stored (blog.images).
                 self.hero_image.save(
-                    self.hero_image.name, self.hero_image.file, save=False
+                    self.hero_image.name,
+                    images.stored_copy(self.hero_image.file),
+                    save=False,
                 )
             images.delete_renditions(self.hero_renditions)
             self.hero_renditions = images.make_renditions(self.hero_image)
@@ -570,8 +573,8 @@ class BodyImage(models.Model):
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     alt_text = models.CharField(_("alt text"), max_length=200)
-    # What article pages show instead of the original (full size, with its
-    # camera metadata): re-encoded WebP and JPEG copies, see blog.images.
+    # What article pages show instead of the stored copy (one size only):
+    # WebP and JPEG at fixed widths, see blog.images.
     renditions = models.JSONField(default=dict, blank=True, editable=False)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -586,8 +589,11 @@ class BodyImage(models.Model):
     def save(self, *args, **kwargs):
         if self.image and self.image.name != self.renditions.get("src"):
             if not self.image._committed:
-                # Store the original first, so renditions record its final name.
-                self.image.save(self.image.name, self.image.file, save=False)
+                # Store the copy first, so renditions record its final name;
+                # the upload itself is never stored (blog.images).
+                self.image.save(
+                    self.image.name, images.stored_copy(self.image.file), save=False
+                )
             old = self.renditions
             self.renditions = images.make_renditions(self.image)
             # Only once the row names the new ones: a failed write keeps the old.
@@ -595,7 +601,7 @@ class BodyImage(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        """Delete the row, then its renditions (the original file is kept)."""
+        """Delete the row, then its renditions (the stored copy is kept)."""
         renditions = self.renditions
         result = super().delete(*args, **kwargs)
         transaction.on_commit(lambda: images.delete_renditions(renditions))

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from importlib import import_module
 from io import BytesIO
 
@@ -7,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from PIL import Image
+from PIL import ExifTags, Image, PngImagePlugin
 
 from blog import images
 from blog.models import Article, BodyImage
 from tests.blog.factories import ArticleFactory, image_file
+from tests.test_deploy import ROOT, production_env
 from tests.test_quality import html_errors
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +31,12 @@ def test_renditions_are_generated_at_fixed_widths_in_webp_and_jpeg():
                 assert image.format == fmt
                 assert image.width == width
                 assert image.height == round(900 * width / 1600)
-    # The original is kept.
-    assert default_storage.exists(article.hero_image.name)
+    # What is stored of the upload is no wider than the largest rendition.
+    with default_storage.open(article.hero_image.name) as handle:
+        assert Image.open(handle).size == (1200, 675)
     assert (article.hero_renditions["width"], article.hero_renditions["height"]) == (
-        1600,
-        900,
+        1200,
+        675,
     )
     assert "480w" in article.hero_srcset() and ".webp" in article.hero_srcset()
     assert article.hero_size() == (1200, 675)
@@ -86,7 +90,7 @@ def test_png_and_webp_are_accepted():
         images.validate_hero_image(ContentFile(buffer.getvalue(), name="x"))
 
 
-def test_replacing_the_hero_replaces_its_renditions_and_keeps_originals():
+def test_replacing_the_hero_replaces_its_renditions():
     article = ArticleFactory(with_hero=True)
     old_original = article.hero_image.name
     old = [name for _w, name in article.hero_renditions["webp"]]
@@ -131,11 +135,9 @@ def rendition_paths(image: BodyImage) -> list[str]:
 
 def test_body_images_get_webp_and_jpeg_renditions_without_their_metadata():
     image = body_image()
-    with default_storage.open(image.image.name) as handle, Image.open(handle) as im:
-        assert im.getexif()  # the original keeps what the camera wrote
     assert [w for w, _name in image.renditions["webp"]] == [480, 800, 1200]
     assert [w for w, _name in image.renditions["jpeg"]] == [480, 800, 1200]
-    assert (image.renditions["width"], image.renditions["height"]) == (1600, 1000)
+    assert (image.renditions["width"], image.renditions["height"]) == (1200, 750)
     for fmt, key in (("WEBP", "webp"), ("JPEG", "jpeg")):
         for width, name in image.renditions[key]:
             with default_storage.open(name) as handle, Image.open(handle) as im:
@@ -287,3 +289,170 @@ def test_admin_refuses_to_delete_a_body_image_an_article_shows(
     assert response.status_code == 302
     assert not BodyImage.objects.filter(pk=unused.pk).exists()
     assert not any(default_storage.exists(n) for n in names)
+
+
+# What is stored of an upload (SECURITY-REVIEW #12 and #13): never the file
+# itself, but a copy without its metadata, upright, decoded at a bounded cost.
+
+PLACE = b"12 Elm Street"
+
+
+def upload_with_metadata(fmt: str, size=(1600, 1000), orientation=None) -> ContentFile:
+    """An image as a camera or phone writes it: make, GPS position, a comment,
+    XMP or text chunks naming where it was taken."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (40.0, 26.0, 46.0)}  # GPSInfo
+    if orientation:
+        exif[0x0112] = orientation
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + PLACE + b"</x:xmpmeta>"
+    extra = {
+        "JPEG": {"comment": PLACE, "xmp": xmp},
+        "WEBP": {"xmp": xmp},
+        "PNG": {"pnginfo": PngImagePlugin.PngInfo()},
+    }[fmt]
+    if fmt == "PNG":
+        extra["pnginfo"].add_text("Location", PLACE.decode())
+    image = Image.new("RGB", size, "red")
+    image.paste("blue", (size[0] // 2, 0, size[0], size[1]))  # right half blue
+    buffer = BytesIO()
+    image.save(buffer, fmt, exif=exif, **extra)
+    return ContentFile(buffer.getvalue(), name=f"photo.{fmt.lower()}")
+
+
+def assert_without_metadata(name: str) -> None:
+    with default_storage.open(name) as handle:
+        data = handle.read()
+    assert b"PhoneMaker" not in data and PLACE not in data
+    with Image.open(BytesIO(data)) as image:
+        assert not image.getexif()
+        assert not {"exif", "xmp", "comment", "Location"} & set(image.info)
+
+
+def stored_name(through: str, upload: ContentFile) -> str:
+    if through == "hero":
+        return ArticleFactory(hero_image=upload, hero_alt="Alt").hero_image.name
+    return body_image(image=upload).image.name
+
+
+@pytest.mark.parametrize("through", ["hero", "body"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_no_upload_is_stored_with_its_metadata(through, fmt):
+    name = stored_name(through, upload_with_metadata(fmt))
+    assert name.endswith(f".{fmt.lower()}")
+    assert_without_metadata(name)
+    with default_storage.open(name) as handle, Image.open(handle) as stored:
+        assert (stored.format, stored.size) == (fmt, (1200, 750))
+
+
+@pytest.mark.parametrize("through", ["hero", "body"])
+def test_a_photo_taken_upright_is_stored_upright(through):
+    # Stored sideways with "turn 90° clockwise to show" (orientation 6), as
+    # phones write it: the left half, red, is the top once turned.
+    upload = upload_with_metadata("JPEG", size=(3000, 2000), orientation=6)
+    name = stored_name(through, upload)
+    with default_storage.open(name) as handle, Image.open(handle) as stored:
+        assert stored.size == (1200, 1800)
+        assert ExifTags.Base.Orientation not in stored.getexif()
+        red, _g, blue = stored.convert("RGB").getpixel((600, 100))
+        assert red > 200 and blue < 60
+        red, _g, blue = stored.convert("RGB").getpixel((600, 1700))
+        assert red < 60 and blue > 200
+
+
+def test_the_body_images_size_is_the_stored_copys():
+    image = body_image(image=upload_with_metadata("PNG", size=(3000, 1500)))
+    assert (image.width, image.height) == (1200, 600)
+
+
+def test_more_than_16_megapixels_are_refused_with_what_to_do(admin_client):
+    # 17.2 MP: accepted before, under the old 40 MP limit.
+    upload = image_file(4200, 4100, fmt="PNG", name="scan.png")
+    response = admin_client.post(
+        reverse("admin:blog_bodyimage_add"), {"image": upload, "alt_text": "Scan"}
+    )
+    assert response.status_code == 200
+    assert (
+        "The image is 4200×4100 pixels; we take up to 16 megapixels (for example "
+        "4000×4000). Save it smaller and upload it again."
+    ) in response.content.decode()
+    assert not BodyImage.objects.exists()
+    images.validate_body_image(image_file(4000, 4000, fmt="PNG"))
+
+
+def peak_memory_mb(tmp_path, code: str, fmt: str) -> int:
+    """Megabytes the peak memory grows by while `code` runs on a stored 16 MP
+    image (the largest accepted) named `field_file`. In a process of its own,
+    with Linux's peak reset first: it would otherwise start from pytest's."""
+    path = tmp_path / f"large.{fmt.lower()}"
+    large = Image.linear_gradient("L").resize((4000, 4000)).convert("RGB")
+    large.save(path, fmt)
+    del large
+    script = (
+        "import re, django\n"
+        "django.setup()\n"
+        "from django.core.files import File\n"
+        "from django.core.files.storage import default_storage\n"
+        "from blog import images\n"
+        "from blog.models import BodyImage\n"
+        "def kb(field):\n"
+        "    status = open('/proc/self/status').read()\n"
+        "    return int(re.search(field + r':\\s+(\\d+) kB', status)[1])\n"
+        f"with open({str(path)!r}, 'rb') as handle:\n"
+        "    name = default_storage.save('large', File(handle))\n"
+        "field_file = BodyImage(image=name).image\n"
+        "open('/proc/self/clear_refs', 'w').write('5')  # peak := current\n"
+        "before = kb('VmRSS')\n"
+        f"{code}\n"
+        "print((kb('VmHWM') - before) // 1024)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(
+            DJANGO_SETTINGS_MODULE="medspa.settings",
+            DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
+            DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.split()[-1])
+
+
+# A 16 MP image is 48 MB as RGB pixels; making renditions took 183 MB (decoded,
+# turned and converted at full size). A JPEG is now decoded at half size or
+# less; other formats are decoded once at full size, then only reduced.
+@pytest.mark.parametrize(("fmt", "limit_mb"), [("JPEG", 50), ("PNG", 120)])
+def test_making_renditions_of_the_largest_image_stays_within_memory(
+    tmp_path, fmt, limit_mb
+):
+    code = "images.make_renditions(field_file)"
+    assert peak_memory_mb(tmp_path, code, fmt) < limit_mb
+
+
+@pytest.mark.parametrize(("fmt", "limit_mb"), [("JPEG", 50), ("PNG", 120)])
+def test_storing_the_largest_upload_stays_within_memory(tmp_path, fmt, limit_mb):
+    code = "field_file.open('rb')\nimages.stored_copy(field_file)"
+    assert peak_memory_mb(tmp_path, code, fmt) < limit_mb
+
+
+def test_the_migration_replaces_stored_uploads_with_copies_without_metadata():
+    migration = import_module("blog.migrations.0012_uploads_stored_without_metadata")
+    image = body_image()
+    article = ArticleFactory(hero_image=image_file(), hero_alt="Alt")
+    # As uploads were stored before: the file itself, metadata and full size.
+    for name in (image.image.name, article.hero_image.name):
+        default_storage.delete(name)
+        default_storage.save(name, upload_with_metadata("JPEG"))
+    BodyImage.objects.filter(pk=image.pk).update(width=1600, height=1000)
+    renditions = image.renditions
+    migration.replace_uploads_with_stored_copies(apps, None)
+    for name in (image.image.name, article.hero_image.name):
+        assert_without_metadata(name)
+    image.refresh_from_db()
+    assert (image.width, image.height) == (1200, 750)
+    assert image.renditions == renditions  # made without metadata already
+    # Articles naming the image still show its renditions.
+    assert "clinic-photo-1200.jpeg" in article_showing(image).body_html
