@@ -12,6 +12,7 @@ import warnings
 
 import pytest
 from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.test import override_settings
 from django.test.testcases import LiveServerThread
 from django.urls import include, path
@@ -51,6 +52,10 @@ def sets_cookie(request):
     return response
 
 
+def with_csrf_token(request):
+    return HttpResponse(f"<input name=csrfmiddlewaretoken value={get_token(request)}>")
+
+
 # The project's own URLs, plus pages that isolate one behaviour of the proxy
 # (under /book/ and the admin path, so that it is nginx that keeps them out of
 # the cache, not only Django's never_cache).
@@ -60,6 +65,7 @@ urlpatterns = [
     path("nginx-test/no-store/", marked("no-store")),
     path("nginx-test/private/", marked("private")),
     path("nginx-test/set-cookie/", sets_cookie),
+    path("nginx-test/form/", with_csrf_token),
     path("book/nginx-test/", fresh),
     path("admin/nginx-test/", csrf_exempt(fresh)),
     path("", include("medspa.urls")),
@@ -312,11 +318,21 @@ def test_requests_with_a_session_or_messages_bypass_the_cache(front, cookie):
     assert cache_statuses(front, path, times=1) == ["MISS"]
 
 
+# Well-formed: Django would replace a malformed one (Set-Cookie).
+CSRF_COOKIE = f"csrftoken={'a' * 32}"
+
+
 def test_other_cookies_do_not_bypass_the_cache(front):
     path = unique("/nginx-test/fresh/")
-    # A well-formed CSRF cookie: Django would replace a malformed one (Set-Cookie).
-    headers = {"Cookie": f"csrftoken={'a' * 32}; notsessionid=abc"}
+    headers = {"Cookie": f"{CSRF_COOKIE}; notsessionid=abc"}
     assert cache_statuses(front, path, headers=headers) == ["MISS", "HIT"]
+
+
+def test_a_page_with_a_csrf_token_is_never_shared(front):
+    # Even for a visitor who already holds the cookie: Django sends it again
+    # with every token it renders, and nginx keeps no response with Set-Cookie.
+    headers = {"Cookie": CSRF_COOKIE}
+    assert "HIT" not in cache_statuses(front, "/nginx-test/form/", headers=headers)
 
 
 @pytest.mark.parametrize(
