@@ -55,9 +55,11 @@ lint: $(VENV)/installed.stamp
 test: setup lint $(VNU_JAR)
 	$(VENV)/bin/pytest
 
-# Production-mode gunicorn on a scaled copy of the data, driven by wrk (bench/run.py).
+# Production-mode gunicorn on a scaled copy of the data, driven by wrk (bench/run.py),
+# then the same gunicorn behind deploy/nginx.conf (bench/nginx_bench.py).
 bench: $(VENV)/installed.stamp
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx openssl; }
 	$(PY) bench/run.py
 
 # Known vulnerabilities in the pinned dependencies (pip-audit asks PyPI's advisory

@@ -82,7 +82,6 @@ def django_server(django_db_setup, django_db_blocker):
         override_settings(
             ROOT_URLCONF=__name__,
             SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"),
-            TRUSTED_PROXY_COUNT=1,
         ),
     ):
         thread = LiveServerThread("127.0.0.1", static_handler=lambda app: app)
@@ -124,8 +123,8 @@ def front(django_server, tmp_path_factory):
     nginx_local.stop(server)
 
 
-# Visitors come from another address than nginx's own (127.0.0.1), as they do
-# in production: one the settings do not trust as a proxy.
+# Visitors come from another address than nginx's own (127.0.0.1, which
+# DJANGO_TRUSTED_PROXIES trusts by default), as they do in production.
 VISITOR = "127.0.0.2"
 
 
