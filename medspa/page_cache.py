@@ -6,9 +6,13 @@ rendered under is current. The version is blog.cache.site_version(), one query
 whose value changes with any article edit, publication or deletion, a publish
 time passing, and any change to treatments, categories, reviewers or the
 clinic's locations and hours (database triggers), together with the footer's
-clinic details as read (at most a second old). So an edit shows on every page
-at the next request and nothing is ever invalidated by hand. One entry per
-address holds the newest render; a render under an older version is replaced.
+clinic details as read (at most a second old). Each process reads it at most
+every VERSION_SECONDS (a tenth of a second), so an edit shows on every page
+within that, no one has to invalidate anything by hand, and a busy site asks
+the database for it ten times a second per process instead of on every view
+(with its connection health check, two round trips: bench/PERFORMANCE.md,
+"11"). One entry per address holds the newest render; a render under an older
+version is replaced.
 
 A hit is served before the session, CSRF, authentication and message
 middleware run (see MIDDLEWARE): none of them has anything to do for a page
@@ -30,6 +34,7 @@ they carry no nonce. A script added to them must be an external file.
 
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import caches
@@ -43,6 +48,7 @@ from booking.clinic import clinic_details_version
 logger = logging.getLogger(__name__)
 
 PAGE_SECONDS = 300
+VERSION_SECONDS = 0.1
 # Search results get a cache of their own: visitors choose the queries, and
 # must not be able to crowd the articles out.
 CACHE_ALIAS = "pages"
@@ -79,7 +85,7 @@ class PageCacheMiddleware:
         try:
             # Read before the page is rendered: a change made meanwhile leaves
             # the render stored under the old version, never served as current.
-            version = (site_version(), clinic_details_version())
+            version = self._version()
         except DatabaseError:
             stored = cache.get(key)
             if stored is None:
@@ -101,6 +107,16 @@ class PageCacheMiddleware:
                 PAGE_SECONDS,
             )
         return response
+
+    _version_read: tuple[float, tuple] = (float("-inf"), ())
+
+    def _version(self) -> tuple:
+        read_at, version = self._version_read
+        now = time.monotonic()
+        if now - read_at >= VERSION_SECONDS:
+            version = (site_version(), clinic_details_version())
+            self._version_read = (now, version)
+        return version
 
     @staticmethod
     def _response(stored) -> HttpResponse:

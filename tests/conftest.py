@@ -23,9 +23,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):
+def _fast_and_isolated(settings, tmp_path, monkeypatch):
+    from booking.views import cached
+    from medspa import page_cache
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests edit and look at once; the tenth of a second each process may keep
+    # the site version is tested on its own (tests/blog/test_cache.py,
+    # tests/booking/test_views.py).
+    monkeypatch.setattr(page_cache, "VERSION_SECONDS", 0)
+    monkeypatch.setattr(cached, "VERSION_SECONDS", 0)
     # Per-process caches outlive each test's database rollback.
     caches["fragments"].clear()
     caches["times"].clear()

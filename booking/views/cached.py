@@ -10,12 +10,16 @@ visitor's CSRF cookie as for any page.
 
 Invariant: a stored page is served only while the version it was rendered
 under is current, and only to visitors without a session or a waiting message
-(a page for them is personal and always rendered fresh).
+(a page for them is personal and always rendered fresh). A page that offers no
+times may let each process keep its version for VERSION_SECONDS, as the pages
+without a form do (medspa.page_cache); the times page reads it on every view,
+so a taken time is never offered.
 """
 
 import functools
 import hashlib
 import re
+import time
 from collections.abc import Callable, Hashable
 
 from django.conf import settings
@@ -29,6 +33,7 @@ CSRF_PLACEHOLDER = "\x00csrf\x00"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 FORM_TOKEN_PLACEHOLDER = "\x00form-token\x00"
 FORM_TOKEN_INPUT = re.compile(r'name="form_token" value="[^"]*"')
+VERSION_SECONDS = 0.1
 
 
 def _stored_html(content: bytes) -> str:
@@ -53,13 +58,22 @@ def cached_form_page(
     seconds: int,
     key: Callable[..., Hashable],
     version: Callable[[], Hashable],
+    version_may_lag: bool = False,
 ):
     """Cache a view's GET responses for visitors without a session.
 
     `key(request, *args, **kwargs)` names the page (scheme and host are added);
     `version()` is read before the page is rendered, so a change made meanwhile
     leaves the render stored under the old version, never served as current.
+    With `version_may_lag`, each process reads it at most every VERSION_SECONDS.
     """
+    version_read = [float("-inf"), None]
+
+    def current_version():
+        now = time.monotonic()
+        if not version_may_lag or now - version_read[0] >= VERSION_SECONDS:
+            version_read[:] = [now, version()]
+        return version_read[1]
 
     def decorator(view):
         @functools.wraps(view)
@@ -73,7 +87,7 @@ def cached_form_page(
             parts = (request.scheme, request.get_host(), key(request, *args, **kwargs))
             cache_key = "form-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
             cache = caches[alias]
-            current = version()
+            current = current_version()
             cached = cache.get(cache_key)
             if cached is not None and cached[0] == current:
                 return HttpResponse(_served_html(request, cached[1]))

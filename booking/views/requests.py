@@ -36,6 +36,7 @@ cached_request_form = cached_form_page(
         timezone.localdate(),
     ),
     version=lambda: (scheduling.calendar_version(), clinic_details_version()),
+    version_may_lag=True,
 )
 
 

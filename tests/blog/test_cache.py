@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.core.cache import caches
 from django.db import OperationalError
@@ -53,6 +55,20 @@ def test_a_hit_costs_one_query_and_keeps_the_security_headers(
         "Cross-Origin-Opener-Policy",
     ):
         assert hit[header] == first[header], header
+
+
+def test_each_process_reads_the_site_version_at_most_ten_times_a_second(
+    client, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(page_cache, "VERSION_SECONDS", 0.5)
+    article = ArticleFactory(title="Before")
+    client.get(article.get_absolute_url())
+    with django_assert_num_queries(0):
+        client.get(article.get_absolute_url())
+    article.title = "After"
+    article.save()
+    time.sleep(0.5)
+    assert "After" in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_a_page_that_sets_a_cookie_is_not_stored(client, monkeypatch):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from booking.forms import FORM_TOKEN_SALT, read_form_token
 from booking.models import AppointmentRequest, AuditEntry
+from booking.views import cached
 from booking.views.requests import SESSION_KEY
 from tests.booking.factories import (
     AppointmentRequestFactory,
@@ -458,6 +459,15 @@ def test_new_form_token_each_render_cached_or_not(client, django_assert_num_quer
     with django_assert_num_queries(1):  # the calendar version: a cached page
         second = rendered(client.get(BOOK), "form_token")
     assert read_form_token(first).token != read_form_token(second).token
+
+
+def test_the_form_may_keep_its_version_a_moment(
+    client, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(cached, "VERSION_SECONDS", 60)
+    client.get(BOOK)
+    with django_assert_num_queries(0):
+        client.get(BOOK)
 
 
 def test_a_cached_form_posts_like_a_fresh_one(treatment, settings):
