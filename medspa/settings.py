@@ -30,6 +30,8 @@ else:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The clinic's own page, with its phone number, instead of Django's bare one.
+CSRF_FAILURE_VIEW = "medspa.error_pages.csrf_failure"
 ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
 
 INSTALLED_APPS = [
