@@ -10,7 +10,10 @@
    connections for BENCH_SECONDS each; the ceiling is measured first and last.
    Then the two POSTs: the request form (/book/request/) and online booking's
    hold (/book/<treatment>/ with a distinct free start per request).
-5. The table is printed and written to bench/results.md.
+5. bench/nginx_bench.py: the article, home and article list through deploy/nginx.conf
+   in front of the same gunicorn, against that nginx's own ceiling (BENCH_ONLY=nginx
+   runs only this and the ceiling).
+6. The tables are printed and written to bench/results.md.
 
 wrk talks plain HTTP to 127.0.0.1 and sends `X-Forwarded-Proto: https`, exactly what
 the TLS-terminating proxy in front of production sends. So SECURE_SSL_REDIRECT stays
