@@ -234,6 +234,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int(
 )
 # Admin uploads (hero images) may be larger than form posts; streamed to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Only the admin takes files; a file sent anywhere else is refused unstored.
+FILE_UPLOAD_HANDLERS = [
+    "medspa.uploads.AdminOnlyUploads",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 SECURE_CSP = {
     "default-src": [CSP.NONE],
