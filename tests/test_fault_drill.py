@@ -1,12 +1,14 @@
-"""The fault drill (issue 11; SECURITY.md scenarios 4, 5 and 7).
+"""The fault drill (issue 11; SECURITY.md scenarios 4, 5 and 7), on gunicorn in
+production mode with the task worker it starts.
 
-PostgreSQL is stopped for 10 s while a trickle of patients books through
-gunicorn in production mode, with the task worker gunicorn starts. Afterwards
-every acknowledged booking is stored, every stored one got each of its emails
-exactly once without anyone running a command, and no page answered 500.
+PostgreSQL restarted: the next requests succeed, gunicorn is not restarted.
+PostgreSQL stopped for 10 s while a trickle of patients books: afterwards every
+acknowledged booking is stored, every stored one got each of its emails exactly
+once without anyone running a command, and no page answered 500.
 
-The drill stops PostgreSQL, so it runs on a private server of its own in a
-temporary folder, never the shared one in .pgdata.
+Both stop PostgreSQL, so they run on a server of their own in a temporary
+folder, never the one in .pgdata that other commands share. They share it and
+gunicorn (module-scoped fixtures), in this order.
 """
 
 import http.client
@@ -22,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -188,7 +191,7 @@ def wait_for(condition, seconds: float, interval: float = 0.5) -> bool:
     return condition()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def postgres():
     # Not under pytest's tmp_path: each pytest run makes its base folder
     # private again, and PostgreSQL runs as another user when we are root.
@@ -201,7 +204,7 @@ def postgres():
         shutil.rmtree(folder)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def smtp():
     sink = SmtpSink()
     thread = threading.Thread(target=sink.serve_forever, daemon=True)
@@ -211,10 +214,17 @@ def smtp():
     sink.server_close()
 
 
-@pytest.fixture
+@dataclass
+class Site:
+    port: int
+    log: Path
+    gunicorn: subprocess.Popen
+
+
+@pytest.fixture(scope="module")
 def site(postgres, smtp):
     """gunicorn in production mode on the private database, with the task
-    worker and the periodic loop it starts; its port and log file."""
+    worker and the periodic loop it starts."""
     port = free_port()
     env = {
         **os.environ,
@@ -265,7 +275,7 @@ def site(postgres, smtp):
         )
     try:
         assert wait_for(lambda: healthz(port) == 200, 30), log_path.read_text()
-        yield port, log_path
+        yield Site(port=port, log=log_path, gunicorn=server)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -279,10 +289,21 @@ def healthz(port: int) -> int | None:
     return status
 
 
+def test_requests_succeed_after_a_database_restart_without_restarting_gunicorn(
+    postgres, site
+):
+    # Each gunicorn worker holds a persistent connection the restart breaks.
+    assert [healthz(site.port) for _ in range(6)] == [200] * 6
+    postgres.pg_ctl("-w", "-m", "fast", "restart")
+    assert [healthz(site.port) for _ in range(6)] == [200] * 6
+    statuses, acknowledged = book(site.port, 0)
+    assert statuses == [200, 302] and acknowledged
+    assert site.gunicorn.poll() is None, "gunicorn must not have been restarted"
+
+
 def test_bookings_survive_a_database_outage_and_each_gets_its_emails_once(
     postgres, smtp, site
 ):
-    port, log_path = site
     statuses: Counter[int] = Counter()
     acknowledged: list[str] = []
     errors: list[str] = []
@@ -293,7 +314,7 @@ def test_bookings_survive_a_database_outage_and_each_gets_its_emails_once(
         while not stop.is_set():
             number += 1
             try:
-                seen, email = book(port, number)
+                seen, email = book(site.port, number)
             except OSError as error:  # gunicorn did not answer at all
                 errors.append(repr(error))
                 seen, email = [], None
@@ -317,7 +338,7 @@ def test_bookings_survive_a_database_outage_and_each_gets_its_emails_once(
         stop.set()
         patients.join(timeout=60)
 
-    log = log_path.read_text()
+    log = site.log.read_text()
     assert not errors, f"gunicorn did not answer: {errors[:3]}\n{log[-3000:]}"
     assert statuses[500] == 0, f"{statuses}\n{log[-3000:]}"
     assert set(statuses) <= {200, 302, 503}, statuses
