@@ -1,8 +1,9 @@
 -- Form POSTs: each request is a distinct, valid submission prepared by
 -- bench/run.py (for the request form: a fresh form token; for a hold: a distinct
 -- free start; a CSRF token and a client address per line of the bodies file).
--- Acknowledged submissions (302) are recorded by their session cookie, which
--- bench/verify_posts.py follows to the stored row.
+-- Acknowledged submissions (302) are recorded by their session cookie (holds)
+-- or confirmation cookie (requests), which bench/verify_posts.py follows to the
+-- stored row.
 -- Args: bodies file, thread count, path posted to, file for the acknowledged
 -- sessions (in the working directory).
 local threads = {}
@@ -70,7 +71,8 @@ function response(status, headers, body)
   statuses[tostring(status)] = (statuses[tostring(status)] or 0) + 1
   if status == 302 then
     local cookie = headers["Set-Cookie"] or ""
-    local session = cookie:match("sessionid=([^;]+)")
+    -- A hold's session, or the request form's signed confirmation cookie.
+    local session = cookie:match("sessionid=([^;]+)") or cookie:match("booking_done=([^;]+)")
     if session then table.insert(acked, session) end
   end
 end

@@ -1,8 +1,8 @@
 """Check that every acknowledged booking POST is stored.
 
-Each acknowledgement (302 to the confirmation page) set a session cookie; the
-session names the stored request, which must exist and carry one of the form
-tokens the bench sent. Prints JSON for bench/run.py.
+Each acknowledgement (302 to the confirmation page) set the signed cookie that
+names the stored request for the confirmation page; that request must exist and
+carry one of the form tokens the bench sent. Prints JSON for bench/run.py.
 
 With "holds" as the second argument, the same for the hold POSTs: each 302's
 session names a held appointment, which must exist at one of the starts the
@@ -20,12 +20,13 @@ from _django import setup
 setup()
 
 from django.conf import settings  # noqa: E402
+from django.core import signing  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from booking.models import Appointment, AppointmentRequest  # noqa: E402
 from booking.models.calendar import ACTIVE_STATUSES  # noqa: E402
 from booking.views.online import HOLD_KEY  # noqa: E402
-from booking.views.requests import SESSION_KEY  # noqa: E402
+from booking.views.requests import DONE_COOKIE_SALT, done_cookie_name  # noqa: E402
 
 OVERLAPS = """
 SELECT count(*) FROM (
@@ -77,8 +78,9 @@ def main() -> None:
         return
     sent = set((work / "tokens.txt").read_text().split())
     sessions = (work / "acked.txt").read_text().split()
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    request_ids = [store(session_key=key).get(SESSION_KEY) for key in sessions]
+    # As HttpRequest.get_signed_cookie reads it.
+    signer = signing.get_cookie_signer(salt=done_cookie_name() + DONE_COOKIE_SALT)
+    request_ids = [int(signer.unsign(value)) for value in sessions]
     found = AppointmentRequest.objects.filter(
         pk__in=[pk for pk in request_ids if pk is not None]
     ).values_list("pk", "form_token")

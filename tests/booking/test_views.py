@@ -3,6 +3,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -11,7 +12,6 @@ from django.utils import timezone
 from booking.forms import FORM_TOKEN_SALT, read_form_token
 from booking.models import AppointmentRequest, AuditEntry
 from booking.views import cached
-from booking.views.requests import SESSION_KEY
 from tests.booking.factories import (
     AppointmentRequestFactory,
     TreatmentFactory,
@@ -26,6 +26,12 @@ BOOK = "/book/request/"
 
 def post(client, **overrides):
     return client.post(BOOK, form_data(**overrides))
+
+
+def confirmed_reference(client) -> str:
+    """The reference the confirmation page shows this browser."""
+    html = client.get(reverse("booking:request-done")).content.decode()
+    return re.search(r"MS-[A-Z0-9]+", html)[0]
 
 
 def errors(response) -> dict:
@@ -79,17 +85,26 @@ def test_consultation_request_needs_no_treatment(client):
     assert AppointmentRequest.objects.get().treatment is None
 
 
-def test_confirmation_page_is_404_without_the_session(client, treatment):
+def test_confirmation_page_is_404_without_its_cookie(client, treatment):
     AppointmentRequestFactory(reference="MS-ABCDE")
     assert client.get(reverse("booking:request-done")).status_code == 404
 
 
 def test_confirmation_is_only_for_the_browser_that_submitted(client, treatment):
-    from django.test import Client
-
     post(client, treatment=treatment)
+    assert client.get(reverse("booking:request-done")).status_code == 200
     stranger = Client()
     assert stranger.get(reverse("booking:request-done")).status_code == 404
+    # Nor for a forged or an old cookie.
+    stranger.cookies["booking_done"] = str(AppointmentRequest.objects.get().pk)
+    assert stranger.get(reverse("booking:request-done")).status_code == 404
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        assert client.get(reverse("booking:request-done")).status_code == 404
+
+
+def test_a_request_costs_no_session(client, treatment):
+    post(client, treatment=treatment)
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
 
 
 @pytest.mark.parametrize(
@@ -237,7 +252,7 @@ def test_same_token_twice_creates_one_request_and_same_confirmation(client):
     second = client.post(BOOK, data)
     assert first.status_code == second.status_code == 302
     assert AppointmentRequest.objects.count() == 1
-    assert client.session[SESSION_KEY] == AppointmentRequest.objects.get().pk
+    assert confirmed_reference(client) == AppointmentRequest.objects.get().reference
 
 
 def test_back_and_resubmit_with_new_token_creates_one_request(client):
@@ -347,7 +362,7 @@ def test_resubmitting_a_form_with_corrected_details_is_not_silently_ignored(clie
         assert client.post(BOOK, corrected).status_code == 302
     second = AppointmentRequest.objects.exclude(pk=first.pk).get()
     assert second.email == "maria@example.com"
-    assert client.session[SESSION_KEY] == second.pk
+    assert confirmed_reference(client) == second.reference
 
 
 def test_rate_limit_refuses_the_sixth_request_from_one_ip(client, settings):
