@@ -914,7 +914,7 @@ def fill_valid_form(page) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_patient_books_online_on_a_phone_and_every_step_is_accessible(
-    live_server, browser, settings
+    live_server, browser, settings, sign_in_to_admin
 ):
     """Article → book → pick a time → details → booked, at 390 px, with axe and
     the CSP console on each page; the calendar file has the right UTC start."""
@@ -969,10 +969,7 @@ def test_a_patient_books_online_on_a_phone_and_every_step_is_accessible(
     appointment = Appointment.objects.get(first_name="Zoë")
     UserFactory(username="manager", is_superuser=True, password="a long passphrase 1")
     page.set_viewport_size({"width": 1024, "height": 768})
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill("a long passphrase 1")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "manager", "a long passphrase 1")
     day = appointment.starts_at.astimezone(appointment.location.zone).date()
     page.goto(
         live_server.url
@@ -1068,7 +1065,9 @@ def test_a_patient_moves_then_cancels_from_the_email_link_on_a_phone(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_front_desk_calendar_pages_are_accessible(live_server, page):
+def test_the_front_desk_calendar_pages_are_accessible(
+    live_server, page, sign_in_to_admin
+):
     """The admin pages scheduling added: booking a caller and moving a time."""
     build_site(1)
     location = Location.objects.get(name="Probe clinic")
@@ -1085,10 +1084,7 @@ def test_the_front_desk_calendar_pages_are_accessible(live_server, page):
     )
     UserFactory(username="manager", is_superuser=True, password="a long passphrase 1")
     violations = watch_csp(page)
-    page.goto(live_server.url + "/admin/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill("a long passphrase 1")
-    page.get_by_role("button", name="Log in").click()
+    sign_in_to_admin(page, "manager", "a long passphrase 1")
     query = f"?location={location.pk}&treatment={treatment.pk}&date={day.isoformat()}"
     for path, text in (
         ("/admin/booking/appointment/add/" + query, "Book a phone caller"),
