@@ -186,8 +186,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "booking.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "medspa.staff.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-# Failures are logged with the username and address (never the password).
+# Failures are logged with the username and address (never the password);
+# not verbose: no startup banner in every manage.py command's output.
 AXES_SENSITIVE_PARAMETERS = []
+AXES_VERBOSE = False
 # Staff sessions end after this long without a request, and this long after
 # sign-in whatever happens (medspa.staff.middleware).
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
