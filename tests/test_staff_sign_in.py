@@ -21,6 +21,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.booking.factories import AppointmentRequestFactory, UserFactory
+from tests.test_quality import production, production_mode  # noqa: F401 (fixtures)
 from tests.two_factor import code_for
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +219,21 @@ def test_the_session_cookie_is_http_only_and_same_site_lax(desk):
     ]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+@pytest.mark.usefixtures("production_mode")
+def test_in_production_the_session_cookie_is_host_only_and_secure(desk):
+    response = Client().post(
+        LOGIN, {"username": "desk", "password": PASSWORD}, secure=True
+    )
+    assert response.status_code == 302
+    cookie = response.cookies["__Host-sessionid"]
+    assert cookie["secure"]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    # What the __Host- prefix demands of it, or browsers drop it.
+    assert cookie["path"] == "/"
+    assert not cookie["domain"]
 
 
 def test_public_visitors_get_no_session(db):
