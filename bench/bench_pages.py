@@ -32,6 +32,11 @@ def get_pages() -> list[tuple[str, str]]:
         ("article detail", article.get_absolute_url()),
         ("category", category.get_absolute_url()),
         ("search", "/articles/search/?" + urlencode({"q": SEARCH_TERMS})),
+        # bench/get.lua makes every request's address distinct: a cache miss.
+        (
+            "search, cold",
+            "/articles/search/?" + urlencode({"q": SEARCH_TERMS, "cold": ""}),
+        ),
         ("treatment list", "/treatments/"),
         ("treatment detail", treatment.get_absolute_url()),
         ("booking form", "/book/request/"),

@@ -1,9 +1,23 @@
 -- Used for every GET page: wrk's own summary has no machine-readable form, so
 -- done() prints one JSON line that bench/run.py parses.
+-- A path ending in "cold=" gets a distinct value on every request, so none is
+-- served from a cache and the whole page is computed each time (the same
+-- query, so the same work): "search, cold".
 local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_id", #threads)
+end
+
+-- Defined only then: with no request() wrk sends its one prepared request,
+-- the cheapest client for every other page and the ceiling.
+if wrk.path:sub(-5) == "cold=" then
+  local counter = 0
+  function request()
+    counter = counter + 1
+    return wrk.format(nil, wrk.path .. thread_id .. "-" .. counter)
+  end
 end
 
 function done(summary, latency, requests)

@@ -5,7 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
-from blog.models import HERO_ALT_REQUIRED, REVIEW_INTERVAL, Article
+from blog.models import (
+    HEADLINE_SOURCE_CHARS,
+    HERO_ALT_REQUIRED,
+    REVIEW_INTERVAL,
+    Article,
+)
 from blog.search import MARK_START
 from tests.blog.factories import ArticleFactory, CategoryFactory
 
@@ -216,6 +221,17 @@ def test_search_finds_matches_best_first_and_leaves_out_the_rest():
     assert found == [title_hit, body_hit]
     assert miss not in found
     assert MARK_START in found[1].headline  # the hit is marked for highlighting
+
+
+def test_search_finds_a_hit_anywhere_and_quotes_the_opening_text():
+    """Passages come from the first HEADLINE_SOURCE_CHARS of the text (cost:
+    bench/PERFORMANCE.md, "12"); a later hit still finds the article."""
+    filler = "<p>" + "Skin care basics. " * (HEADLINE_SOURCE_CHARS // 18) + "</p>"
+    late = ArticleFactory(title="Care", body=filler + "<p>About dysport.</p>")
+    [found] = Article.objects.search("dysport")
+    assert found == late
+    assert MARK_START not in found.headline
+    assert found.headline.startswith("Skin care basics.")
 
 
 def test_search_understands_web_search_syntax():
