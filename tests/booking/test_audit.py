@@ -221,3 +221,17 @@ def test_a_manager_finds_a_search_in_the_trail_in_a_browser(
     expect(page.locator("#content")).to_contain_text("results: 1")
     assert page.get_by_role("button", name="Save").count() == 0
     assert_accessible(page, violations)
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(appointment_request):
+    from django.db import DatabaseError, transaction
+
+    entry = appointment_request.audit_entries.create(action=AuditEntry.Action.VIEWED)
+    for attempt in (
+        lambda: AuditEntry.objects.filter(pk=entry.pk).update(action="created"),
+        lambda: AuditEntry.objects.filter(pk=entry.pk).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    entry.refresh_from_db()
+    assert entry.action == AuditEntry.Action.VIEWED
