@@ -20,12 +20,14 @@ from deploy import nginx_local  # noqa: E402
 
 PAGES = ("article detail", "home", "article list")
 TARGET_RATIO = 0.5
+SERVED_FROM_CACHE = ("HIT", "STALE", "UPDATING")
 
 
 def cache_hits(access_log: Path) -> float:
     """The share of logged responses the micro-cache served (HIT or STALE/UPDATING)."""
     lines = access_log.read_text().splitlines()
-    served = [line for line in lines if line.split()[1] in ("HIT", "STALE", "UPDATING")]
+    # The log format's last field (deploy/nginx.conf, "medspa").
+    served = [line for line in lines if line.split()[-1] in SERVED_FROM_CACHE]
     return len(served) / max(1, len(lines))
 
 
@@ -54,7 +56,7 @@ def run(
     main = nginx_local.render(site, prefix)
     server = nginx_local.start(site, main)
     base = f"https://127.0.0.1:{site.https_port}"
-    access_log = prefix / "access.log"
+    access_log = prefix / "medspa.access.log"
     measured = [row for row in pages if row["name"] in PAGES and row["status"] == 200]
     try:
         ceilings = [load(base, ceiling_path)]

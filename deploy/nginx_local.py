@@ -18,7 +18,7 @@ MISSING = (
 
 # The http { } block of Debian's /etc/nginx/nginx.conf, with every path in the
 # prefix, so that a directive the site file repeats fails here as it would
-# there. The access log records what the micro-cache did (bench/nginx_bench.py).
+# there.
 MAIN_CONF = """\
 daemon off;
 {user}
@@ -38,8 +38,7 @@ http {{
     default_type application/octet-stream;
     ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
     ssl_prefer_server_ciphers on;
-    log_format cache_status '$status $upstream_cache_status $request_uri';
-    access_log {prefix}/access.log cache_status;
+    access_log {prefix}/access.log;
     gzip on;
 
     client_body_temp_path {prefix}/body;
@@ -131,6 +130,7 @@ def render(site: Site, prefix: Path) -> Path:
         "/srv/medspa/staticfiles/": f"{site.static_root}/",
         "/srv/medspa/media/": f"{site.media_root}/",
         "/var/cache/medspa-nginx": str(prefix / "cache"),
+        "/var/log/nginx/medspa.access.log": str(prefix / "medspa.access.log"),
         "127.0.0.1:8000": site.upstream,
     }.items():
         text = _replace(text, placeholder, value)

@@ -4,6 +4,7 @@ promise the file and README's "Front proxy" make, checked over the wire."""
 import gzip
 import http.client
 import json
+import re
 import socket
 import ssl
 import time
@@ -360,6 +361,29 @@ def test_admin_sign_in_posts_are_rate_limited_per_client(front):
     assert 429 not in statuses[:11]
     assert statuses[11:] == [429, 429]
     assert get(front, "/admin/login/")[0].status == 200
+
+
+def test_the_access_log_shows_no_secret_link_and_no_staff_search(front):
+    get(front, "/book/manage/patient-secret-1/cancel/?step=2")
+    get(
+        front,
+        "/admin/booking/appointmentrequest/?q=Lovelace",
+        headers={"Referer": "https://127.0.0.1/book/unsubscribe/patient-secret-2/"},
+    )
+    get(
+        front,
+        "/articles/",
+        headers={"Referer": "https://127.0.0.1/admin/booking/?q=555-0142"},
+    )
+    logged = (front[1].parent / "medspa.access.log").read_text()
+    for secret in ("patient-secret", "Lovelace", "555-0142"):
+        assert secret not in logged
+    assert '"GET /book/manage/.../cancel/?step=2 HTTP/1.1"' in logged
+    assert '"GET /admin/booking/appointmentrequest/?... HTTP/1.1"' in logged
+    assert '"https://127.0.0.1/book/unsubscribe/.../"' in logged
+    assert '"https://127.0.0.1/admin/booking/?..."' in logged
+    # As in "combined": log readers take "-" for no referrer.
+    assert re.search(r'cancel/\?step=2 HTTP/1.1" \d+ \d+ "-"', logged)
 
 
 def test_a_missing_nginx_fails_naming_how_to_install_it(monkeypatch):
