@@ -20,16 +20,13 @@ from tests.booking.factories import AppointmentRequestFactory
         ("", "127.0.0.1"),
     ],
 )
-def test_client_ip_parses_forwarded_addresses_and_falls_back(
-    rf, settings, forwarded, expected
-):
-    settings.TRUSTED_PROXY_COUNT = 1
+def test_client_ip_parses_forwarded_addresses_and_falls_back(rf, forwarded, expected):
     request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
 
 
 def test_client_ip_ignores_forwarded_for_without_a_trusted_proxy(rf, settings):
-    settings.TRUSTED_PROXY_COUNT = 0
+    settings.TRUSTED_PROXIES = []
     request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.4")
     assert client_ip(request) == "127.0.0.1"
 
@@ -39,9 +36,8 @@ def test_client_ip_ignores_forwarded_for_without_a_trusted_proxy(rf, settings):
     "forwarded", ["not-an-ip", "999.1.1.1", "1.2.3.4:5678", "[::1]"]
 )
 def test_staff_open_a_request_whatever_the_proxy_writes(
-    front_desk_client, treatment, settings, forwarded
+    front_desk_client, treatment, forwarded
 ):
-    settings.TRUSTED_PROXY_COUNT = 1
     appointment_request = AppointmentRequestFactory(treatment=treatment)
     url = reverse(
         "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
