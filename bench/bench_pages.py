@@ -34,7 +34,7 @@ def get_pages() -> list[tuple[str, str]]:
         ("search", "/articles/search/?" + urlencode({"q": SEARCH_TERMS})),
         # bench/get.lua makes every request's address distinct: a cache miss.
         (
-            "search, cold",
+            "cold search",
             "/articles/search/?" + urlencode({"q": SEARCH_TERMS, "cold": ""}),
         ),
         ("treatment list", "/treatments/"),

@@ -2,7 +2,7 @@
 -- done() prints one JSON line that bench/run.py parses.
 -- A path ending in "cold=" gets a distinct value on every request, so none is
 -- served from a cache and the whole page is computed each time (the same
--- query, so the same work): "search, cold".
+-- query, so the same work): "cold search".
 local threads = {}
 
 function setup(thread)

@@ -69,7 +69,7 @@ TARGET_RATIOS = {
     "booking form": 0.3,
     "booking times": 0.2,
     "search": 0.3,
-    "search, cold": 0.1,
+    "cold search": 0.1,
 }
 TARGET_P99_MS = 50
 TARGET_QUERIES = 4
