@@ -298,7 +298,9 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A task still running this long after it started has lost its worker (killed,
 # or the database went away mid-task): the periodic sweep queues it again.
-# Longer than any task runs (a few emails, each within the 10 s SMTP timeout).
+# Longer than any task runs (a few emails, each within the 10 s SMTP timeout),
+# and than the 10-minute email claim (booking.emails.CLAIM_LEASE): run again
+# sooner, a task would skip the emails its dead worker still holds a claim on.
 TASK_STUCK_AFTER_SECONDS = env.int("TASK_STUCK_AFTER_SECONDS", default=900)
 # /healthz answers 503 once a runnable task has waited this long: no worker is
 # taking tasks, so booking emails are not going out.
