@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import time
+import uuid
 
 from _django import setup
 
@@ -79,7 +80,8 @@ def measure_post(choices: dict) -> dict:
     fields |= {
         "first_name": "Query",
         "last_name": "Count",
-        "email": "query-count@example.com",
+        # New each run: a repeat within the duplicate window takes another path.
+        "email": f"query-count-{uuid.uuid4().hex[:8]}@example.com",
         "phone": "+12175440142",
         "treatment": choices["treatments"][0],
         "preferred_date": choices["date"],

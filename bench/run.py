@@ -262,12 +262,15 @@ def prepare_posts(port: int, choices: dict, form_tokens: list[list[str]]) -> Non
     """
     hidden, cookie = fetch_form(port, "")
     lines, tokens = [], []
+    # New addresses each run: with BENCH_REUSE_DB=1 a repeat within the
+    # duplicate window would return the earlier run's requests.
+    run_id = secrets.token_hex(3)
     for n, (signed, token) in enumerate(form_tokens):
         fields = hidden | {
             "form_token": signed,
             "first_name": "Bench",
             "last_name": f"Patient {n}",
-            "email": f"bench-{n}@example.com",
+            "email": f"bench-{run_id}-{n}@example.com",
             "phone": "+12175440142",
             "treatment": choices["treatments"][n % len(choices["treatments"])],
             "preferred_date": choices["date"],

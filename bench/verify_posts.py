@@ -20,8 +20,8 @@ from _django import setup
 setup()
 
 from django.conf import settings  # noqa: E402
-from django.core import signing  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.http import HttpRequest  # noqa: E402
 
 from booking.models import Appointment, AppointmentRequest  # noqa: E402
 from booking.models.calendar import ACTIVE_STATUSES  # noqa: E402
@@ -71,6 +71,13 @@ def verify_holds(work: Path) -> dict:
     }
 
 
+def confirmed_request_id(cookie_value: str) -> str:
+    """The request id the confirmation cookie names, read as the view reads it."""
+    request = HttpRequest()
+    request.COOKIES[done_cookie_name()] = cookie_value
+    return request.get_signed_cookie(done_cookie_name(), salt=DONE_COOKIE_SALT)
+
+
 def main() -> None:
     work = Path(sys.argv[1])
     if sys.argv[2:] == ["holds"]:
@@ -78,9 +85,7 @@ def main() -> None:
         return
     sent = set((work / "tokens.txt").read_text().split())
     sessions = (work / "acked.txt").read_text().split()
-    # As HttpRequest.get_signed_cookie reads it.
-    signer = signing.get_cookie_signer(salt=done_cookie_name() + DONE_COOKIE_SALT)
-    request_ids = [int(signer.unsign(value)) for value in sessions]
+    request_ids = [int(confirmed_request_id(value)) for value in sessions]
     found = AppointmentRequest.objects.filter(
         pk__in=[pk for pk in request_ids if pk is not None]
     ).values_list("pk", "form_token")
