@@ -1,3 +1,5 @@
+import errno
+import os
 import subprocess
 import sys
 from importlib import import_module
@@ -18,6 +20,8 @@ from tests.test_deploy import ROOT, production_env
 from tests.test_quality import html_errors
 
 pytestmark = pytest.mark.django_db
+
+MIGRATION_0012 = import_module("blog.migrations.0012_uploads_stored_without_metadata")
 
 
 def test_renditions_are_generated_at_fixed_widths_in_webp_and_jpeg():
@@ -438,21 +442,64 @@ def test_storing_the_largest_upload_stays_within_memory(tmp_path, fmt, limit_mb)
     assert peak_memory_mb(tmp_path, code, fmt) < limit_mb
 
 
-def test_the_migration_replaces_stored_uploads_with_copies_without_metadata():
-    migration = import_module("blog.migrations.0012_uploads_stored_without_metadata")
+def stored_before_the_migration() -> tuple[BodyImage, Article]:
+    """A body image and a hero stored as uploads were before migration 0012:
+    the file itself, metadata and full size."""
     image = body_image()
     article = ArticleFactory(hero_image=image_file(), hero_alt="Alt")
-    # As uploads were stored before: the file itself, metadata and full size.
     for name in (image.image.name, article.hero_image.name):
         default_storage.delete(name)
         default_storage.save(name, upload_with_metadata("JPEG"))
     BodyImage.objects.filter(pk=image.pk).update(width=1600, height=1000)
+    return image, article
+
+
+def test_the_migration_replaces_stored_uploads_with_copies_without_metadata():
+    image, article = stored_before_the_migration()
+    names = (image.image.name, article.hero_image.name)
+    modes = [os.stat(default_storage.path(name)).st_mode for name in names]
     renditions = image.renditions
-    migration.replace_uploads_with_stored_copies(apps, None)
-    for name in (image.image.name, article.hero_image.name):
+    MIGRATION_0012.replace_uploads_with_stored_copies(apps, None)
+    for name in names:
         assert_without_metadata(name)
+    # Readable by the web server as before; nothing left beside them.
+    assert [os.stat(default_storage.path(name)).st_mode for name in names] == modes
+    assert not any(".reencoding" in name for name in media_files())
     image.refresh_from_db()
     assert (image.width, image.height) == (1200, 750)
+    # Run again, as after a failure partway: the copies stay as they are.
+    MIGRATION_0012.replace_uploads_with_stored_copies(apps, None)
+    image.refresh_from_db()
+    assert (image.width, image.height) == (1200, 750)
+    assert_without_metadata(image.image.name)
     assert image.renditions == renditions  # made without metadata already
     # Articles naming the image still show its renditions.
     assert "clinic-photo-1200.jpeg" in article_showing(image).body_html
+
+
+def media_files(directory="") -> dict[str, bytes]:
+    """Every file under MEDIA_ROOT: its name and content."""
+    subdirectories, files = default_storage.listdir(directory)
+    found = {}
+    for file in files:
+        with default_storage.open(os.path.join(directory, file)) as handle:
+            found[os.path.join(directory, file)] = handle.read()
+    for subdirectory in subdirectories:
+        found |= media_files(os.path.join(directory, subdirectory))
+    return found
+
+
+@pytest.mark.parametrize("failing", ["open", "fsync", "replace"])
+def test_a_failure_while_the_migration_writes_keeps_the_originals(monkeypatch, failing):
+    # Disk full as a copy is created, written or given the original's name.
+    stored_before_the_migration()
+    before = media_files()
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, failing, disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        MIGRATION_0012.replace_uploads_with_stored_copies(apps, None)
+    monkeypatch.undo()
+    assert media_files() == before  # nothing lost, nothing left behind
