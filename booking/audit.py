@@ -72,9 +72,12 @@ def record(
     written for a record that did not change); other actions record
     `details`, e.g. the retention period or the size of an export.
     `by_patient` marks what the patient did themselves (their manage link).
+    Holds get no entry (see _is_hold).
     """
     entries = []
     for record in records:
+        if _is_hold(record):
+            continue
         if action == AuditEntry.Action.CHANGED:
             changes = changes_since_load(record)
             if not changes:
@@ -92,3 +95,67 @@ def record(
             )
         )
     return AuditEntry.objects.bulk_create(entries)
+
+
+def record_search(
+    *,
+    list_name: str,
+    listed: list[AppointmentRequest | Appointment],
+    results: int,
+    actor,
+    ip_address: str | None,
+) -> None:
+    """Note what a staff search showed: one entry per record on the page it
+    listed, with the number of matches, or one entry with no record when
+    nothing matched.
+
+    The search term itself is never kept: a name, email or phone number is
+    the very thing the trail must not hold, and even hashed it is found again
+    by trying names or the few billion phone numbers.
+    """
+    details = {"list": list_name, "results": results}
+    if listed:
+        record(
+            action=AuditEntry.Action.SEARCHED,
+            records=listed,
+            actor=actor,
+            ip_address=ip_address,
+            details=details,
+        )
+    else:
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.SEARCHED,
+            actor=actor,
+            ip_address=ip_address,
+            changes=details,
+        )
+
+
+def record_page_view(
+    *,
+    subject: AppointmentRequest | Appointment,
+    page: str,
+    actor,
+    ip_address: str | None,
+) -> None:
+    """Note that a staff member opened an admin page, other than the record's
+    own, that shows its patient details (its history, booking a time for it)."""
+    record(
+        action=AuditEntry.Action.VIEWED,
+        records=[subject],
+        actor=actor,
+        ip_address=ip_address,
+        details={"page": page},
+    )
+
+
+def _is_hold(subject: AppointmentRequest | Appointment) -> bool:
+    """A patient's temporary hold on a time, before they give any details.
+
+    Lapsed holds are deleted when someone wants their time, and an audit
+    entry (append-only, its appointment protected) would make that deletion
+    fail: the time could never be booked online again.
+    """
+    return isinstance(subject, Appointment) and subject.status == (
+        Appointment.Status.HELD
+    )

@@ -23,7 +23,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from booking import availability, frontdesk, scheduling
+from booking import audit, availability, frontdesk, scheduling
 from booking.admin.audit import AuditedRecords
 from booking.admin.requests import AppointmentRequestAdmin, status_action
 from booking.admin.roles import ForbiddenActionsRefused
@@ -435,6 +435,13 @@ class AppointmentAdmin(ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin
     def patient_name(self, obj):
         return f"{obj.first_name} {obj.last_name}".strip() or "—"
 
+    def get_queryset(self, request):
+        # A hold is a patient's, for the minutes they take to type their
+        # details: nothing for staff to open, search or audit, and an audit
+        # entry would stop it from being deleted once it lapses. The day
+        # schedule shows holds (day_schedule), as the times they block.
+        return super().get_queryset(request).exclude(status=Appointment.Status.HELD)
+
     def has_change_permission(self, request, obj=None):
         # The form is read-only: staff change appointments only through the
         # front desk's pages and actions (has_frontdesk_permission).
@@ -535,7 +542,15 @@ class AppointmentAdmin(ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin
         appointment_request = get_object_or_404(
             AppointmentRequest.objects.select_related("treatment"), pk=request_id
         )
-        return self._book(request, appointment_request=appointment_request)
+        response = self._book(request, appointment_request=appointment_request)
+        if response.status_code == 200:  # the page shows the patient's details
+            audit.record_page_view(
+                subject=appointment_request,
+                page="book a time",
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        return response
 
     def _book(self, request, *, appointment_request):
         if not self.has_add_permission(request):
@@ -731,11 +746,9 @@ class AppointmentAdmin(ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin
                 "status_form": StatusForm(),
             }
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
+        if shown := self.shown_record(response):
             frontdesk.appointment_record_view(
-                appointment=response.context_data["original"],
-                actor=request.user,
-                ip_address=client_ip(request),
+                appointment=shown, actor=request.user, ip_address=client_ip(request)
             )
         return response
 
@@ -743,7 +756,9 @@ class AppointmentAdmin(ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin
         if not self.has_frontdesk_permission(request):
             raise PermissionDenied
         return get_object_or_404(
-            Appointment.objects.select_related("location", "treatment", "provider"),
+            self.get_queryset(request).select_related(
+                "location", "treatment", "provider"
+            ),
             pk=object_id,
         )
 

@@ -3,6 +3,7 @@ patients' records noting who opened them (booking.audit writes the entries),
 and the whole trail for managers."""
 
 from django.contrib import admin
+from django.db.models.constants import LOOKUP_SEP
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -33,14 +34,41 @@ def describe_changes(changes: dict) -> str:
 class AuditedRecords:
     """For the admins of requests and appointments: the record's audit
     history on its page, and a note of who opened its history page and which
-    records a staff search listed (the change page notes its own view).
+    records a staff search listed (the change page notes its own view, through
+    shown_record). booking.audit.record_search says what a search keeps.
 
-    A search is recorded without its term: a name, email or phone number is
-    the very thing the trail must not hold, and even hashed it is found again
-    by trying names or the few billion phone numbers. What it showed is kept
-    instead: one entry per record on the page it listed, with the number of
-    matches, or one entry with no record when nothing matched.
+    Patients are found through the search box only: a filter on a patient
+    field in the address (?last_name__icontains=…, ?phone=…) would list them
+    unrecorded, so it is refused (400), except for the list filters offered
+    on the page itself (treatment, preferred date, contact method).
     """
+
+    def lookup_allowed(self, lookup, value, request):
+        field = lookup.split(LOOKUP_SEP, 1)[0]
+        if field in self.model.PATIENT_FIELDS and field not in self._filtered_fields(
+            request
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def _filtered_fields(self, request) -> set[str]:
+        """The fields the page's own list filters and date links filter on."""
+        fields = {self.date_hierarchy}
+        for list_filter in self.get_list_filter(request):
+            if isinstance(list_filter, list | tuple):
+                list_filter = list_filter[0]
+            if isinstance(list_filter, str):
+                fields.add(list_filter.split(LOOKUP_SEP, 1)[0])
+        return fields
+
+    @staticmethod
+    def shown_record(response):
+        """The record whose change page the response shows, whatever the
+        method (a POST with errors shows it again), or None for a redirect
+        or any other page."""
+        if response.status_code != 200:
+            return None
+        return (getattr(response, "context_data", None) or {}).get("original")
 
     @admin.display(description=_("audit history"))
     def history(self, obj):
@@ -73,40 +101,29 @@ class AuditedRecords:
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)
         if response.status_code == 200:
-            audit.record(
-                action=AuditEntry.Action.VIEWED,
-                records=[response.context_data["object"]],
+            audit.record_page_view(
+                subject=response.context_data["object"],
+                page="history",
                 actor=request.user,
                 ip_address=client_ip(request),
-                details={"page": "history"},
             )
         return response
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
+        # Whatever the method: a POST that is not a successful action (say,
+        # ?q=… with no action chosen) shows the list too, while a successful
+        # one redirects and lists nothing.
         changelist = (getattr(response, "context_data", None) or {}).get("cl")
-        if request.method == "GET" and changelist and changelist.query.strip():
-            self._record_search(request, changelist)
+        if changelist and changelist.query.strip():
+            audit.record_search(
+                list_name=str(self.opts.verbose_name_plural),
+                listed=list(changelist.result_list),
+                results=changelist.result_count,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
         return response
-
-    def _record_search(self, request, changelist) -> None:
-        details = {
-            "list": str(self.opts.verbose_name_plural),
-            "results": changelist.result_count,
-        }
-        who = {"actor": request.user, "ip_address": client_ip(request)}
-        listed = list(changelist.result_list)
-        if listed:
-            audit.record(
-                action=AuditEntry.Action.SEARCHED,
-                records=listed,
-                details=details,
-                **who,
-            )
-        else:
-            AuditEntry.objects.create(
-                action=AuditEntry.Action.SEARCHED, changes=details, **who
-            )
 
 
 @admin.register(AuditEntry)
@@ -127,7 +144,9 @@ class AuditEntryAdmin(ForbiddenActionsRefused, admin.ModelAdmin):
         "actor__username",
     ]
     date_hierarchy = "created_at"
-    # The trail only grows: no COUNT(*) of all of it on every page.
+    # Every page still counts what it lists (the pagination needs it); this
+    # spares only the second count, of the whole trail, that a filtered or
+    # searched page would show as "(n total)".
     show_full_result_count = False
     fields = ["when", "who", "action", "record", "details", "ip_address"]
     readonly_fields = fields

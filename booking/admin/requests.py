@@ -359,9 +359,9 @@ class AppointmentRequestAdmin(
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
+        if shown := self.shown_record(response):
             appointment_request_record_view(
-                appointment_request=response.context_data["original"],
+                appointment_request=shown,
                 actor=request.user,
                 ip_address=client_ip(request),
             )

@@ -7,16 +7,23 @@ import datetime
 import re
 
 import pytest
+import time_machine
+from django.test import Client
 from django.urls import reverse
 
+from booking import audit
 from booking.audit import SUBJECT_FIELDS
-from booking.models import AuditEntry
+from booking.models import Appointment, AuditEntry
+from booking.scheduling import HOLD_DURATION
+from tests.booking import test_journey as journey
 from tests.booking.factories import AppointmentRequestFactory, UserFactory
+from tests.booking.test_journey import clinic  # noqa: F401 (fixture)
 from tests.booking.test_roles import (
     CANARY,
     CANARY_TEXTS,
     appointment,  # noqa: F401 (fixture)
     calendar,  # noqa: F401 (fixture)
+    changelist,
     run_action,
 )
 
@@ -235,3 +242,149 @@ def test_the_database_refuses_to_change_or_delete_an_entry(appointment_request):
             attempt()
     entry.refresh_from_db()
     assert entry.action == AuditEntry.Action.VIEWED
+
+
+# --- What a hold is to the admin: nothing ------------------------------------
+
+
+def test_a_hold_staff_came_across_is_still_freed_when_it_lapses(client, desk, request):
+    """A patient's hold is not in the admin: no search lists it, its pages are
+    not there, and so no audit entry keeps the lapsed hold from being deleted
+    when the next patient wants its time."""
+    provider = request.getfixturevalue("clinic")["providers"][0].pk
+    with time_machine.travel(journey.NOW, tick=False):
+        client.force_login(desk)  # a session of the travelled-to day
+        assert journey.hold(Client(), provider=provider).status_code == 302
+        held = Appointment.objects.get(status=Appointment.Status.HELD)
+        for query in ({}, {"q": held.reference}):
+            response = client.get(changelist("appointment"), query)
+            assert list(response.context["cl"].result_list) == []
+        for view in ("change", "history"):
+            url = reverse(f"admin:booking_appointment_{view}", args=[held.pk])
+            assert client.get(url).status_code == 302  # "doesn't exist"
+        for view in ("move", "status"):
+            url = reverse(f"admin:booking_appointment_{view}", args=[held.pk])
+            assert client.get(url).status_code == 404
+        assert not held.audit_entries.exists()
+    with time_machine.travel(journey.NOW + HOLD_DURATION + datetime.timedelta(1)):
+        assert journey.hold(Client(), provider=provider).status_code == 302
+    assert not Appointment.objects.filter(pk=held.pk).exists()
+
+
+@pytest.mark.usefixtures("clinic")
+def test_a_hold_is_never_audited(desk):
+    with time_machine.travel(journey.NOW, tick=False):
+        journey.hold(Client())
+    held = Appointment.objects.get()
+    assert audit.record(action=AuditEntry.Action.VIEWED, records=[held]) == []
+    audit.record_page_view(subject=held, page="history", actor=desk, ip_address=None)
+    assert not AuditEntry.objects.exists()
+
+
+# --- Patient details read only where it is recorded --------------------------
+
+
+@pytest.mark.parametrize(
+    "model, query",
+    [
+        ("appointmentrequest", {"status": "all", "last_name__icontains": "zebra"}),
+        ("appointmentrequest", {"status": "all", "phone": CANARY["phone"]}),
+        ("appointmentrequest", {"email__startswith": "quillon"}),
+        ("appointmentrequest", {"first_name__in": "Quillon,Ann"}),
+        ("appointment", {"email__startswith": "quillon"}),
+        ("appointment", {"last_name": "Zebradottir"}),
+        ("appointment", {"contact_method": "email"}),  # not a filter it offers
+    ],
+)
+def test_a_filter_on_patient_details_in_the_address_is_refused(
+    client, desk, request, model, query
+):
+    request.getfixturevalue(
+        "appointment_request" if model == "appointmentrequest" else "appointment"
+    )
+    response = client.get(changelist(model), query)
+    assert response.status_code == 400
+    assert not [text for text in CANARY_TEXTS if text in response.content.decode()]
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.SEARCHED)
+
+
+@pytest.mark.parametrize(
+    "model, record",
+    [("appointmentrequest", "appointment_request"), ("appointment", "appointment")],
+)
+def test_the_lists_own_filters_and_search_still_work(
+    client, desk, request, model, record
+):
+    record = request.getfixturevalue(record)
+    url = changelist(model)
+    cl = client.get(url, {"status": "all"} if model == "appointmentrequest" else {})
+    cl = cl.context["cl"]
+    links = {
+        choice["query_string"]
+        for spec in cl.filter_specs
+        for choice in spec.choices(cl)
+    }
+    offered = {
+        "appointmentrequest": [
+            "status=",
+            "treatment__id__exact=",
+            "preferred_date__gte=",
+            "contact_method__exact=",
+        ],
+        "appointment": ["status__exact=", "provider__id__exact="],
+    }[model]
+    assert all(any(name in link for link in links) for name in offered)
+    for link in links:
+        assert client.get(url + link).status_code == 200, link
+    found = client.get(url, {"q": "Zebradottir"}).context["cl"].result_list
+    assert list(found) == [record]
+
+
+def test_a_search_posted_to_the_list_is_recorded(client, desk, appointment_request):
+    url = changelist("appointmentrequest") + "?q=Zebradottir"
+    response = client.post(url, {}, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 200
+    assert "Zebradottir" in response.content.decode()
+    (entry,) = entries(action=AuditEntry.Action.SEARCHED)
+    assert entry.appointment_request == appointment_request
+    assert_stamped(entry, desk)
+
+
+def test_an_action_run_from_a_search_records_no_search(
+    client, desk, appointment_request
+):
+    response = client.post(
+        changelist("appointmentrequest") + "?q=Zebradottir",
+        {
+            "action": "mark_contacted",
+            "_selected_action": [appointment_request.pk],
+            "index": 0,
+        },
+    )
+    assert response.status_code == 302
+    assert not entries(action=AuditEntry.Action.SEARCHED)
+
+
+def test_a_request_page_shown_again_with_errors_is_recorded(
+    client, desk, appointment_request
+):
+    url = reverse(
+        "admin:booking_appointmentrequest_change", args=[appointment_request.pk]
+    )
+    response = client.post(url, {"status": "bogus"}, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 200
+    assert "Zebradottir" in response.content.decode()
+    (entry,) = appointment_request.audit_entries.filter(action=AuditEntry.Action.VIEWED)
+    assert_stamped(entry, desk)
+
+
+def test_booking_a_time_for_a_request_is_recorded(client, desk, appointment_request):
+    url = reverse(
+        "admin:booking_appointment_from_request", args=[appointment_request.pk]
+    )
+    response = client.get(url, REMOTE_ADDR=ADDRESS)
+    assert response.status_code == 200
+    assert CANARY["email"] in response.content.decode()
+    (entry,) = appointment_request.audit_entries.filter(action=AuditEntry.Action.VIEWED)
+    assert entry.changes == {"page": "book a time"}
+    assert_stamped(entry, desk)
