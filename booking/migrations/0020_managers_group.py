@@ -24,7 +24,9 @@ def forwards(apps, schema_editor):
 
 def backwards(apps, schema_editor):
     create_group_with_permissions(apps, FRONT_DESK, *MOVED_FROM_FRONT_DESK)
-    apps.get_model("auth", "Group").objects.filter(name=MANAGERS).delete()
+    # Only what this migration granted: the group, its members and what the
+    # clinic gave it since stay.
+    remove_group_permissions(apps, MANAGERS, *PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@ Front desk works requests and appointments; Managers (on top of Front desk)
 may also export and read the audit trail; Content editors see no patient data;
 users and groups are the superusers' alone."""
 
+from importlib import import_module
+
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
@@ -200,6 +202,23 @@ def test_managers_still_cannot_delete_requests(client, appointment_request):
     delete_page = page("booking_appointmentrequest_delete", appointment_request.pk)
     assert client.post(delete_page, {"post": "yes"}).status_code == 403
     assert AppointmentRequest.objects.filter(pk=appointment_request.pk).exists()
+
+
+def test_undoing_the_managers_migration_takes_back_only_what_it_gave():
+    from django.apps import apps
+    from django.contrib.auth.models import Permission
+
+    managers_migration = import_module("booking.migrations.0020_managers_group")
+    managers = Group.objects.get(name="Managers")
+    member = UserFactory(username="manager", groups=["Managers"])
+    granted_since = Permission.objects.get(codename="view_appointment")
+    managers.permissions.add(granted_since)
+    managers_migration.backwards(apps, schema_editor=None)
+    managers = Group.objects.get(name="Managers")
+    assert list(managers.user_set.all()) == [member]
+    assert list(managers.permissions.all()) == [granted_since]
+    front_desk = UserFactory(username="desk", groups=["Front desk"])
+    assert front_desk.has_perm("booking.export_appointmentrequest")
 
 
 # --- The audit trail: nobody edits it, not even a superuser ----------------------
