@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator, slugify
 
-from blog import images
+from blog import images, richtext
 from blog.demo.state import RETIRED_SUFFIX, demo_values
 from blog.models import Article, BodyImage, Category, Redirect
 from medspa.demo import fingerprint, may_update
@@ -53,9 +53,6 @@ IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
 ATTR_VALUE = r"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
 SRC_ATTR = re.compile(r"(?<![\w-])src" + ATTR_VALUE, re.I)
 ALT_ATTR = re.compile(r"(?<![\w-])alt" + ATTR_VALUE, re.I)
-# Another site's address; a backslash counts as a slash, as browsers read it
-# (blog.richtext.is_site_path, which drops such images from pages).
-REMOTE_URL = re.compile(r"^(?:https?:)?[/\\]{2}", re.I)
 UPLOADS_MARKER = "/wp-content/uploads/"
 # WordPress's resized copies: photo-1024x683.jpg is a size of photo.jpg.
 SIZED_COPY = re.compile(r"-\d+x\d+(?=\.\w+$)")
@@ -488,17 +485,19 @@ class _BodyImages:
 
     def localize(self, post: Post) -> str:
         """Return the post's body with its uploads images served from here."""
-        remote = 0
+        hidden = 0
 
         def replace(match: re.Match) -> str:
-            nonlocal remote
+            nonlocal hidden
             tag = match.group(0)
             src_match = SRC_ATTR.search(tag)
-            src = html.unescape(_attr_value(src_match)).strip()
+            src = html.unescape(_attr_value(src_match))
             if UPLOADS_MARKER not in src:
-                remote += bool(REMOTE_URL.match(src))
+                # What pages drop (blog.richtext.render), counted by its rule.
+                hidden += not richtext.is_site_path(src)
                 return tag
-            relative = unquote(urlsplit(src).path.split(UPLOADS_MARKER, 1)[1])
+            path = urlsplit(src.strip()).path
+            relative = unquote(path.split(UPLOADS_MARKER, 1)[1])
             alt = html.unescape(_attr_value(ALT_ATTR.search(tag))).strip()
             image = self.image_for(relative, alt or post.title, post)
             if image is None:
@@ -512,11 +511,11 @@ class _BodyImages:
             return new
 
         body = IMG_TAG.sub(replace, post.body)
-        if remote:
+        if hidden:
             self.result.warnings.append(
-                f"post {post.wp_id}: {remote} inline image(s) load from another "
-                "site and are not shown; upload them under Body images and "
-                "insert them again"
+                f"post {post.wp_id}: {hidden} inline image(s) are not shown, as "
+                "their address is not a path on this site; upload them under "
+                "Body images and insert them again"
             )
         return body
 

@@ -127,7 +127,7 @@ def test_missing_featured_image_is_a_warning_not_an_error(tmp_path, capsys):
     # An image from the old site's uploads that is not here is listed and left
     # out; one from elsewhere is not shown either, as before.
     assert "post 11: inline image x.jpg not found under" in err
-    assert "post 11: 1 inline image(s) load from another site" in err
+    assert "post 11: 1 inline image(s) are not shown, as their address" in err
     frown = Article.objects.get(wordpress_id=11)
     assert "old-clinic.example" not in frown.body
     assert "old-clinic.example" not in frown.body_html
@@ -430,7 +430,8 @@ def test_body_images_are_copied_in_and_served_from_here(export, tmp_path, capsys
     assert [w for w, _name in lines.renditions["jpeg"]] == [480, 800, 900]
     assert "old-clinic.example" not in frown.body
     assert "Brow area" in frown.body_html  # a local image stays as it was
-    assert "1 inline image(s) load from another site" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "1 inline image(s) are not shown, as their address" in err
     assert Path(brow.image.path).is_file()
 
 
