@@ -40,7 +40,8 @@ class AuditedRecords:
     Patients are found through the search box only: a filter on a patient
     field in the address (?last_name__icontains=…, ?phone=…) would list them
     unrecorded, so it is refused (400), except for the list filters offered
-    on the page itself (treatment, preferred date, contact method).
+    on the page itself (treatment, preferred date, contact method); so is the
+    admin's autocomplete search.
     """
 
     def lookup_allowed(self, lookup, value, request):
@@ -50,6 +51,16 @@ class AuditedRecords:
         ):
             return False
         return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        # The admin's autocomplete endpoint would search patients by name,
+        # email or phone and answer with references, unrecorded. No form
+        # here picks requests or appointments that way, so it offers none
+        # (Django answers 404 to a model with no search fields).
+        match = request.resolver_match
+        if match is not None and match.view_name == "admin:autocomplete":
+            return ()
+        return super().get_search_fields(request)
 
     def _filtered_fields(self, request) -> set[str]:
         """The fields the page's own list filters and date links filter on."""

@@ -309,6 +309,24 @@ def test_a_filter_on_patient_details_in_the_address_is_refused(
 
 
 @pytest.mark.parametrize(
+    "source, field, record",
+    [
+        ("auditentry", "appointment_request", "appointment_request"),
+        ("appointment", "appointment_request", "appointment_request"),
+        ("auditentry", "appointment", "appointment"),
+    ],
+)
+def test_the_admins_autocomplete_finds_no_patients(
+    client, desk, request, source, field, record
+):
+    record = request.getfixturevalue(record)
+    query = {"app_label": "booking", "model_name": source, "field_name": field}
+    response = client.get(reverse("admin:autocomplete"), query | {"term": "Zebra"})
+    assert response.status_code == 404
+    assert record.reference not in response.content.decode()
+
+
+@pytest.mark.parametrize(
     "model, record",
     [("appointmentrequest", "appointment_request"), ("appointment", "appointment")],
 )
