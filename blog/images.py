@@ -3,7 +3,9 @@ responsive renditions.
 
 An upload itself is never stored: what is kept under its name (and so reachable
 under MEDIA_URL) is a re-encoded copy, upright and without the file's metadata
-(camera, GPS position, comments), no wider than the largest rendition.
+(camera, GPS position, comments), no wider than the largest rendition. Its
+colour profile alone is kept, in the copy and the renditions: it says nothing
+about anyone, and without it a wide-gamut phone photo shows duller colours.
 """
 
 import math
@@ -96,10 +98,9 @@ def stored_copy(file) -> ContentFile:
     the decoded pixels alone, so none of the file's metadata comes along."""
     file.seek(0)
     image, image_format = _decode(file)
-    buffer = BytesIO()
-    image.save(buffer, image_format, **STORED_COPY_OPTIONS.get(image_format, {}))
+    encoded = _encode(image, image_format, **STORED_COPY_OPTIONS.get(image_format, {}))
     # Named: an ImageField reads its width and height from what it stored.
-    return ContentFile(buffer.getvalue(), name=file.name)
+    return ContentFile(encoded, name=file.name)
 
 
 def make_renditions(field_file) -> dict:
@@ -122,10 +123,9 @@ def make_renditions(field_file) -> dict:
             ("WEBP", "webp", {"quality": 80, "method": 4}),
             ("JPEG", "jpeg", {"quality": 82, "optimize": True, "progressive": True}),
         ):
-            buffer = BytesIO()
-            resized.save(buffer, fmt, **options)
             name = storage.save(
-                f"{RENDITION_DIR}/{stem}-{width}.{ext}", ContentFile(buffer.getvalue())
+                f"{RENDITION_DIR}/{stem}-{width}.{ext}",
+                ContentFile(_encode(resized, fmt, **options)),
             )
             result[ext].append([width, name])
     result["width"], result["height"] = image.width, image.height
@@ -134,7 +134,8 @@ def make_renditions(field_file) -> dict:
 
 def _decode(file) -> tuple[Image.Image, str]:
     """The image in `file`, upright as its EXIF says, in RGB, no wider than the
-    largest rendition and with no metadata; and the file's format.
+    largest rendition and with no metadata but its colour profile; and the
+    file's format.
 
     Memory: a JPEG is decoded straight at a fraction of its size (draft), any
     other is reduced before anything else, so the full-size pixels exist once at
@@ -142,6 +143,7 @@ def _decode(file) -> tuple[Image.Image, str]:
     """
     with Image.open(file) as image:
         image_format = image.format
+        colour_profile = image.info.get("icc_profile") or b""
         turned = image.getexif().get(ExifTags.Base.Orientation) in TURNED
         width, height = image.size[::-1] if turned else image.size  # as shown
         if width > RENDITION_WIDTHS[-1]:
@@ -156,8 +158,22 @@ def _decode(file) -> tuple[Image.Image, str]:
             image.draft("RGB", size)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
             image.thumbnail(size, Image.Resampling.LANCZOS)
         upright = ImageOps.exif_transpose(image).convert("RGB")
-    upright.info = {}
+    upright.info = {}  # the encoders would take the comment, XMP… from it
+    # Only a profile for RGB (its colour space at bytes 16-20) still describes
+    # the pixels once converted: a CMYK or grey one would be wrong for them.
+    if colour_profile[16:20] == b"RGB ":
+        upright.info["icc_profile"] = colour_profile
     return upright, image_format
+
+
+def _encode(image: Image.Image, image_format: str, **options) -> bytes:
+    """`image` in `image_format`, with its colour profile if it has one (JPEG
+    and WebP take it only when asked)."""
+    buffer = BytesIO()
+    image.save(
+        buffer, image_format, icc_profile=image.info.get("icc_profile"), **options
+    )
+    return buffer.getvalue()
 
 
 def delete_renditions(renditions: dict) -> None:

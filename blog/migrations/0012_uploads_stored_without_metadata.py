@@ -1,8 +1,9 @@
 """Uploads stored before SECURITY-REVIEW #12 are the files as uploaded: full
 size, with their metadata (camera make, GPS position, comments), reachable under
 MEDIA_URL. Each is replaced, under the same name, by the copy blog.images now
-stores of every upload (upright, re-encoded without metadata, no wider than the
-largest rendition), so the articles naming it keep working. Renditions were
+stores of every upload (upright, re-encoded without metadata but an RGB colour
+profile, no wider than the largest rendition), so the articles naming it keep
+working. Renditions were
 made without metadata already and stay as they are.
 
 Each file is replaced in one step: its copy is written beside it under a
@@ -41,6 +42,7 @@ def _stored_copy(file) -> tuple[bytes, tuple[int, int]]:
     """The copy stored of the image in `file`, and its width and height."""
     with Image.open(file) as image:
         image_format = image.format
+        colour_profile = image.info.get("icc_profile") or b""
         turned = image.getexif().get(ExifTags.Base.Orientation) in TURNED
         width, height = image.size[::-1] if turned else image.size  # as shown
         if width > LARGEST_WIDTH:
@@ -52,9 +54,15 @@ def _stored_copy(file) -> tuple[bytes, tuple[int, int]]:
             image.draft("RGB", size)  # JPEG: decode at 1/2, 1/4 or 1/8 scale
             image.thumbnail(size, Image.Resampling.LANCZOS)
         upright = ImageOps.exif_transpose(image).convert("RGB")
-    upright.info = {}
+    upright.info = {}  # the encoders would take the comment, XMP… from it
     buffer = BytesIO()
-    upright.save(buffer, image_format, **STORED_COPY_OPTIONS.get(image_format, {}))
+    upright.save(
+        buffer,
+        image_format,
+        # Only an RGB profile (colour space at bytes 16-20) fits RGB pixels.
+        icc_profile=colour_profile if colour_profile[16:20] == b"RGB " else None,
+        **STORED_COPY_OPTIONS.get(image_format, {}),
+    )
     return buffer.getvalue(), upright.size
 
 

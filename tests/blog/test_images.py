@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from PIL import ExifTags, Image, PngImagePlugin
+from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
 from blog import images
 from blog.models import Article, BodyImage
@@ -299,11 +299,12 @@ def test_admin_refuses_to_delete_a_body_image_an_article_shows(
 # itself, but a copy without its metadata, upright, decoded at a bounded cost.
 
 PLACE = b"12 Elm Street"
+COLOUR_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def upload_with_metadata(fmt: str, size=(1600, 1000), orientation=None) -> ContentFile:
     """An image as a camera or phone writes it: make, GPS position, a comment,
-    XMP or text chunks naming where it was taken."""
+    XMP or text chunks naming where it was taken, and a colour profile."""
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # Make
     exif[0x8825] = {1: "N", 2: (40.0, 26.0, 46.0)}  # GPSInfo
@@ -320,7 +321,7 @@ def upload_with_metadata(fmt: str, size=(1600, 1000), orientation=None) -> Conte
     image = Image.new("RGB", size, "red")
     image.paste("blue", (size[0] // 2, 0, size[0], size[1]))  # right half blue
     buffer = BytesIO()
-    image.save(buffer, fmt, exif=exif, **extra)
+    image.save(buffer, fmt, exif=exif, icc_profile=COLOUR_PROFILE, **extra)
     return ContentFile(buffer.getvalue(), name=f"photo.{fmt.lower()}")
 
 
@@ -331,6 +332,8 @@ def assert_without_metadata(name: str) -> None:
     with Image.open(BytesIO(data)) as image:
         assert not image.getexif()
         assert not {"exif", "xmp", "comment", "Location"} & set(image.info)
+        # Kept: it says nothing about anyone, and colours shift without it.
+        assert image.info["icc_profile"] == COLOUR_PROFILE
 
 
 def stored_name(through: str, upload: ContentFile) -> str:
@@ -362,6 +365,23 @@ def test_a_photo_taken_upright_is_stored_upright(through):
         assert red > 200 and blue < 60
         red, _g, blue = stored.convert("RGB").getpixel((600, 1700))
         assert red < 60 and blue > 200
+
+
+def test_renditions_keep_the_colour_profile_alone():
+    image = body_image(image=upload_with_metadata("JPEG"))
+    for name in images.rendition_names(image.renditions):
+        assert_without_metadata(name)
+
+
+def test_a_colour_profile_not_for_rgb_is_dropped_with_the_conversion():
+    # Greyscale pixels are stored as RGB, which a grey profile does not describe.
+    grey_profile = COLOUR_PROFILE[:16] + b"GRAY" + COLOUR_PROFILE[20:]
+    buffer = BytesIO()
+    Image.new("L", (1000, 600), 128).save(buffer, "JPEG", icc_profile=grey_profile)
+    stored = images.stored_copy(ContentFile(buffer.getvalue(), name="grey.jpg"))
+    with Image.open(stored) as image:
+        assert image.mode == "RGB"
+        assert "icc_profile" not in image.info
 
 
 def test_the_body_images_size_is_the_stored_copys():
