@@ -186,10 +186,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "booking.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "medspa.staff.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-# Failures are logged with the username and address (never the password);
-# not verbose: no startup banner in every manage.py command's output.
-AXES_SENSITIVE_PARAMETERS = []
+# Failures are logged with the username and address (never the password, nor
+# a wrong sign-in code, which axes would otherwise keep with the attempt); not
+# verbose: no startup banner in every manage.py command's output.
+AXES_SENSITIVE_PARAMETERS = ["code"]
 AXES_VERBOSE = False
+# django-otp's own pause after wrong codes (1, 2, 4... seconds per app; 1 is
+# its default factor) is kept: it alone slows guesses spread over many
+# addresses. Wrong codes also count in axes (medspa.staff.services), so one
+# address gets AXES_FAILURE_LIMIT tries per cool-off (a 16-second pause at
+# most); stretched over hours, resetting the person's app clears it.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 # Staff sessions end after this long without a request, and this long after
 # sign-in whatever happens (medspa.staff.middleware).
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)

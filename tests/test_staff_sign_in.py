@@ -12,17 +12,19 @@ from io import StringIO
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, get_resolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.booking.factories import AppointmentRequestFactory, UserFactory
+from tests.booking.test_roles import appointment, calendar  # noqa: F401 (fixtures)
 from tests.test_quality import production, production_mode  # noqa: F401 (fixtures)
-from tests.two_factor import code_for
+from tests.two_factor import code_for, code_for_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -98,42 +100,76 @@ def test_a_password_alone_never_reaches_patient_data(desk, app, treatment, path)
     assert "Enter your code" in response.content.decode()
 
 
+def admin_urls_without_arguments():
+    _, admin_urls = get_resolver().namespace_dict["admin"]
+    for name in admin_urls.reverse_dict:
+        if isinstance(name, str):
+            try:
+                yield reverse(f"admin:{name}")
+            except NoReverseMatch:
+                pass
+
+
+def test_no_admin_page_answers_a_password_alone(treatment, appointment):  # noqa: F811
+    boss = UserFactory(username="boss", is_superuser=True)
+    TOTPDevice.objects.create(user=boss, name="Phone", confirmed=True)
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    pages = {
+        *admin_urls_without_arguments(),
+        *(
+            reverse(f"admin:booking_{model}_{view}", args=[pk])
+            for model, pk in [
+                ("appointmentrequest", appointment_request.pk),
+                ("appointment", appointment.pk),
+            ]
+            for view in ("change", "history", "delete")
+        ),
+    }
+    assert len(pages) > 30
+    client = Client()
+    sign_in_with_password(client, "boss")
+    answered = {page for page in pages if client.get(page).status_code == 200}
+    # The code page, and the set-up page only for someone without an app.
+    assert answered == {VERIFY}
+
+
 def test_a_staff_member_without_an_app_reaches_only_the_set_up_page(desk, treatment):
     client = Client()
     sign_in_with_password(client, "desk")
     for path in (INDEX, REQUESTS, VERIFY, RECOVERY_CODES):
         response = client.get(path, follow=True)
         assert response.redirect_chain[-1][0].startswith(ENROL), path
-    # An app that was never confirmed with a code does not count.
-    assert TOTPDevice.objects.get(user=desk).confirmed is False
+    # Showing the set-up page stores no app: only a confirmed one is saved.
+    assert not TOTPDevice.objects.filter(user=desk).exists()
     assert client.get(REQUESTS).status_code == 302
+
+
+def secret_on(page) -> str:
+    return re.search(r'class="two-factor-secret">([A-Z2-7 ]+)<', page).group(1)
 
 
 def test_setting_up_an_app_shows_a_qr_code_then_recovery_codes_once(desk, frozen):
     client = Client()
     sign_in_with_password(client, "desk")
     page = client.get(ENROL).content.decode()
-    device = TOTPDevice.objects.get(user=desk)
     # Drawn inline on the server: no image request, no data: URL.
     assert "<svg" in page
     assert "data:" not in page
-    secret = re.search(r'class="two-factor-secret">([A-Z2-7 ]+)<', page).group(1)
-    assert b32decode(secret.replace(" ", "")) == device.bin_key
+    secret = secret_on(page)
     assert client.get(ENROL).content.decode().count(secret) == 1  # same secret
 
     wrong = client.post(ENROL, {"code": "000000", "next": REQUESTS})
     assert wrong.status_code == 200
     assert "That code did not work" in wrong.content.decode()
-    device.refresh_from_db()
-    assert not device.confirmed
-    # django-otp makes the next try wait a moment after a wrong code.
-    frozen.shift(datetime.timedelta(seconds=2))
+    assert secret_on(wrong.content.decode()) == secret
+    assert not TOTPDevice.objects.exists()
 
-    response = client.post(ENROL, {"code": code_for(device), "next": REQUESTS})
+    response = client.post(ENROL, {"code": code_for_secret(secret), "next": REQUESTS})
     assert response.status_code == 302
     assert response.url.startswith(RECOVERY_CODES)
-    device.refresh_from_db()
+    device = TOTPDevice.objects.get(user=desk)
     assert device.confirmed
+    assert b32decode(secret.replace(" ", "")) == device.bin_key
 
     codes_page = client.get(response.url)
     codes = StaticToken.objects.filter(device__user=desk).values_list(
@@ -147,6 +183,41 @@ def test_setting_up_an_app_shows_a_qr_code_then_recovery_codes_once(desk, frozen
     again = client.get(RECOVERY_CODES)
     assert again.status_code == 302
     assert client.get(REQUESTS).status_code == 200
+
+
+def test_each_session_is_shown_its_own_secret(desk, frozen):
+    """Someone else with the password who opened the set-up page first must not
+    know the secret of the app the staff member then confirms."""
+    intruder, staff = Client(), Client()
+    sign_in_with_password(intruder, "desk")
+    sign_in_with_password(staff, "desk")
+    intruders_secret = secret_on(intruder.get(ENROL).content.decode())
+    staffs_secret = secret_on(staff.get(ENROL).content.decode())
+    assert intruders_secret != staffs_secret
+
+    staff.post(ENROL, {"code": code_for_secret(staffs_secret), "next": INDEX})
+    assert staff.get(REQUESTS).status_code == 200
+    assert TOTPDevice.objects.filter(user=desk).count() == 1
+
+    frozen.shift(datetime.timedelta(seconds=31))
+    # The intruder's page now sends them to the code step, where their secret's
+    # code does not work.
+    code = code_for_secret(intruders_secret)
+    response = intruder.post(ENROL, {"code": code, "next": INDEX})
+    assert response.url.startswith(VERIFY)
+    refused = intruder.post(VERIFY, {"code": code, "next": INDEX})
+    assert "That code did not work" in refused.content.decode()
+    assert intruder.get(REQUESTS).status_code == 302
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_password_alone_cannot_set_up_another_app(desk, app, method):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    response = getattr(client, method)(ENROL, {"code": "123456", "next": INDEX})
+    assert response.status_code == 302
+    assert response.url.startswith(VERIFY)
+    assert list(TOTPDevice.objects.filter(user=desk)) == [app]
 
 
 def test_an_authenticator_code_works_once(desk, app, frozen):
@@ -318,6 +389,66 @@ def test_the_lockout_ends_after_the_cool_off(desk, frozen):
     assert sign_in_with_password(client, "desk").status_code == 302
 
 
+def test_a_wrong_code_is_logged_with_who_and_from_where(desk, app, caplog):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    sign_in_with_password(client, "desk")
+    with caplog.at_level(logging.WARNING, logger="medspa.staff"):
+        client.post(VERIFY, {"code": "000123"})
+    [record] = [r for r in caplog.records if r.name.startswith("medspa.staff")]
+    assert record.levelno == logging.WARNING
+    assert "desk" in record.getMessage()
+    assert "203.0.113.7" in record.getMessage()
+    assert "000123" not in caplog.text
+    # Nor does axes keep it with the attempt.
+    assert "000123" not in str(list(AccessAttempt.objects.values()))
+
+
+def test_a_throttled_code_says_how_long_to_wait(desk, app, frozen):
+    app.throttling_failure_count = 9  # 256 seconds after the last wrong code
+    app.throttling_failure_timestamp = NOON
+    app.save()
+    client = Client()
+    sign_in_with_password(client, "desk")
+    frozen.shift(datetime.timedelta(seconds=16))
+    page = client.post(VERIFY, {"code": code_for(app)}).content.decode()
+    assert "wait 4 minutes" in page
+    frozen.shift(datetime.timedelta(seconds=210))
+    page = client.post(VERIFY, {"code": code_for(app)}).content.decode()
+    assert "wait 30 seconds" in page
+
+
+def test_five_wrong_codes_lock_the_username_from_that_address(desk, app, frozen):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    for _ in range(4):
+        wrong = client.post(VERIFY, {"code": "000000"})
+        assert "did not work" in wrong.content.decode()
+        frozen.shift(datetime.timedelta(seconds=9))
+    locked = client.post(VERIFY, {"code": "000000"})
+    assert locked.status_code == 429
+    assert "Sign-in paused" in locked.content.decode()
+    # Signed out, and the password is refused too while locked.
+    assert client.get(VERIFY).status_code == 302
+    frozen.shift(datetime.timedelta(seconds=20))
+    assert sign_in_with_password(client, "desk").status_code == 429
+    # The staff member at another address still gets in: the app itself was
+    # slowed down by seconds, not minutes.
+    elsewhere = signed_in(Client(REMOTE_ADDR="203.0.113.9"), desk, app)
+    assert elsewhere.get(REQUESTS).status_code == 200
+
+
+def test_a_session_locked_out_elsewhere_cannot_go_on_guessing(desk, app, frozen):
+    earlier = Client()
+    sign_in_with_password(earlier, "desk")
+    later = Client()
+    sign_in_with_password(later, "desk")
+    for _ in range(5):
+        later.post(VERIFY, {"code": "000000"})
+        frozen.shift(datetime.timedelta(seconds=20))
+    assert earlier.post(VERIFY, {"code": code_for(app)}).status_code == 429
+    assert earlier.get(REQUESTS).status_code == 302
+
+
 def test_the_booking_form_keeps_its_own_limit(settings):
     assert settings.BOOKING_RATE_LIMIT == 5
     assert settings.BOOKING_RATE_LIMIT_WINDOW == 600
@@ -349,6 +480,22 @@ def test_a_session_ends_twelve_hours_after_sign_in_however_busy(desk, app, froze
     response = client.get(REQUESTS, follow=True)
     assert response.redirect_chain[0][0].startswith(LOGIN)
     assert "12 hours after signing in" in response.content.decode()
+
+
+def test_signing_in_again_with_the_password_asks_for_a_code_again(desk, app, frozen):
+    """The 12 hours cannot be renewed with the password alone."""
+    client = signed_in(Client(), desk, app)
+    for _ in range(11 * 3):
+        frozen.shift(datetime.timedelta(minutes=20))
+        assert client.get(REQUESTS).status_code == 200
+    response = sign_in_with_password(client, "desk")
+    assert response.url.startswith(VERIFY)
+    for _ in range(2 * 3):
+        assert (
+            client.get(REQUESTS, follow=True).redirect_chain[-1][0].startswith(VERIFY)
+        )
+        frozen.shift(datetime.timedelta(minutes=20))
+    assert client.get(REQUESTS).status_code == 302
 
 
 def test_an_ended_session_on_the_public_site_just_goes_on_signed_out(desk, app, frozen):

@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp import DEVICE_ID_SESSION_KEY
 
 SIGNED_IN_AT = "staff_signed_in_at"
 LAST_SEEN_AT = "staff_last_seen_at"
@@ -16,7 +17,11 @@ TOUCH_EVERY_SECONDS = 60
 
 
 def stamp_sign_in(sender, request, user, **kwargs):
-    """Receiver of user_logged_in: start both clocks."""
+    """Receiver of user_logged_in: start both clocks, and owe a code again."""
+    # Signing in again as the same user keeps the session's contents, so
+    # without this the password alone would restart the clock of a session
+    # that passed the code hours ago.
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
     now = timezone.now().timestamp()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN_AT] = now

@@ -1,7 +1,10 @@
 """Writes for staff sign-in: confirming and resetting second factors, ending
 sessions."""
 
+import logging
+
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -9,23 +12,38 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from booking.http import client_ip
+
 RECOVERY_CODE_COUNT = 10
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def staff_two_factor_confirm(*, device: TOTPDevice) -> list[str]:
-    """Confirm an authenticator app the user proved with a code; return a fresh
-    set of one-time recovery codes, replacing any earlier set."""
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
-    StaticDevice.objects.filter(user=device.user).delete()
-    recovery = StaticDevice.objects.create(user=device.user, name="Recovery codes")
+def staff_two_factor_confirm(*, app: TOTPDevice) -> list[str]:
+    """Save the authenticator app (not yet saved) the user proved with a code;
+    return a fresh set of one-time recovery codes, replacing any earlier set."""
+    # Unconfirmed apps were saved before each session kept its own secret.
+    TOTPDevice.objects.filter(user=app.user, confirmed=False).delete()
+    app.confirmed = True
+    app.save()
+    StaticDevice.objects.filter(user=app.user).delete()
+    recovery = StaticDevice.objects.create(user=app.user, name="Recovery codes")
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(
         StaticToken(device=recovery, token=code) for code in codes
     )
     return codes
+
+
+def staff_two_factor_failure_record(*, request) -> None:
+    """Log a wrong code from ``request.user`` and count it as a failed sign-in
+    for their username and address, so axes' lockout covers both steps."""
+    username = request.user.get_username()
+    logger.warning("Wrong sign-in code for %s from %s.", username, client_ip(request))
+    user_login_failed.send(
+        sender=__name__, credentials={"username": username}, request=request
+    )
 
 
 def staff_sessions_end(*, user) -> int:

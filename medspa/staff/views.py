@@ -6,8 +6,10 @@ from base64 import b32encode
 from urllib.parse import urlencode
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import logout
 from django.contrib.auth.views import LogoutView, redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -19,11 +21,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from medspa.staff.forms import OneTimeCodeForm
-from medspa.staff.services import staff_two_factor_confirm
+from medspa.staff.forms import NewAppForm, OneTimeCodeForm
+from medspa.staff.services import (
+    staff_two_factor_confirm,
+    staff_two_factor_failure_record,
+)
 
+# The secret of the app being set up, until its first code confirms it.
+NEW_APP_KEY = "staff_new_app_key"
 # The recovery codes between the enrolment and the page that shows them once.
 NEW_RECOVERY_CODES = "staff_new_recovery_codes"
 
@@ -87,17 +94,23 @@ def sign_in_verified(request, device) -> None:
 def verify(request):
     if not user_has_device(request.user):
         return redirect(url_with_next("admin:two-factor-enrol", next_url(request)))
+    credentials = {"username": request.user.get_username()}
+    # Locked out at either step (maybe from another session): no code is
+    # checked, and this session ends as a password sign-in would be refused.
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        logout(request)
+        return locked_out(request, None, credentials)
     form = OneTimeCodeForm(
-        request.POST or None,
-        devices=list(devices_for_user(request.user)),
-        invalid_message=_(
-            "That code did not work. Enter the code your authenticator app shows "
-            "now (each code works once), or one of your recovery codes."
-        ),
+        request.POST or None, devices=list(devices_for_user(request.user))
     )
     if form.is_valid():
         sign_in_verified(request, form.device)
         return redirect(next_url(request))
+    if form.has_error("code", "invalid"):
+        staff_two_factor_failure_record(request=request)
+        if request.axes_locked_out:
+            logout(request)
+            return locked_out(request, None, credentials)
     return render(
         request,
         "admin/two_factor/verify.html",
@@ -110,30 +123,26 @@ def verify(request):
 def enrol(request):
     if user_has_device(request.user):
         return redirect(url_with_next("admin:two-factor-verify", next_url(request)))
-    # The same secret until it is confirmed, so reloading the page does not
-    # invalidate an app that has already scanned it.
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(
-            user=request.user, name="Authenticator app", confirmed=False
-        )
-    form = OneTimeCodeForm(
-        request.POST or None,
-        devices=[device],
-        invalid_message=_(
-            "That code did not work. Check that your phone sets its clock "
-            "automatically, then enter the code the app shows now."
-        ),
+    # The secret belongs to this session alone (someone else with the password
+    # must not learn it from their own set-up page), and stays the same until
+    # confirmed, so reloading the page does not invalidate an app that has
+    # already scanned it. The app is saved only once confirmed.
+    app = TOTPDevice(
+        user=request.user,
+        name="Authenticator app",
+        key=request.session.setdefault(NEW_APP_KEY, default_key()),
     )
+    form = NewAppForm(request.POST or None, app=app)
     if form.is_valid():
-        codes = staff_two_factor_confirm(device=form.device)
-        sign_in_verified(request, form.device)
+        codes = staff_two_factor_confirm(app=app)
+        del request.session[NEW_APP_KEY]
+        sign_in_verified(request, app)
         request.session[NEW_RECOVERY_CODES] = codes
         return redirect(
             url_with_next("admin:two-factor-recovery-codes", next_url(request))
         )
-    secret = b32encode(device.bin_key).decode()
-    qr_code = segno.make(device.config_url, error="m").svg_inline(
+    secret = b32encode(app.bin_key).decode()
+    qr_code = segno.make(app.config_url, error="m").svg_inline(
         scale=5, light="#fff", title=_("QR code for your authenticator app")
     )
     return render(
