@@ -40,8 +40,13 @@ class SearchView(ArticleListView):
 # reach the view on a hit; get_queryset() below serves misses and staff previews.
 class ArticleDetailView(DetailView):
     def get_queryset(self):
-        # Editors preview drafts and scheduled articles at the public URL.
-        if self.request.user.has_perm("blog.view_article"):
+        # Editors preview drafts and scheduled articles at the public URL, once
+        # past both sign-in steps, as the admin asks (medspa.staff).
+        user = self.request.user
+        if (
+            user.has_perm("blog.view_article")
+            and getattr(user, "is_verified", lambda: False)()
+        ):
             articles = Article.objects.all()
         else:
             articles = Article.objects.published()

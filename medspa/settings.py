@@ -339,6 +339,9 @@ CLINIC = {
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 # The name authenticator apps show next to a staff member's codes.
 OTP_TOTP_ISSUER = CLINIC["name"]
+# Not even a superuser reads someone's authenticator secret or recovery codes
+# in the admin (they could then sign in as them).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LOGGING = {
     "version": 1,

@@ -554,6 +554,23 @@ def test_a_manager_signs_people_out_or_resets_them_in_the_admin(desk, app):
     assert not TOTPDevice.objects.filter(user=desk).exists()
 
 
+def test_a_superuser_reads_nobody_s_secret_or_recovery_codes(
+    admin_client, app, recovery_code
+):
+    totp = reverse("admin:otp_totp_totpdevice_change", args=[app.pk])
+    page = admin_client.get(totp).content.decode()
+    assert "Phone" in page
+    assert app.key not in page
+    qr_code = reverse("admin:otp_totp_totpdevice_qrcode", args=[app.pk])
+    assert admin_client.get(qr_code).status_code == 403
+    static = StaticDevice.objects.get(user=app.user)
+    page = admin_client.get(
+        reverse("admin:otp_static_staticdevice_change", args=[static.pk])
+    ).content.decode()
+    assert "Recovery codes" in page
+    assert recovery_code not in page
+
+
 # --- Reset ----------------------------------------------------------------------
 
 

@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.core.cache import caches
 from django.db.models import F
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from blog.cache import site_version
 from blog.models import Article
@@ -14,7 +16,7 @@ from booking import clinic
 from booking.models import CalendarVersion, Location
 from medspa.context_processors import clinic_details
 from tests.blog.factories import ArticleFactory, CategoryFactory
-from tests.booking.factories import TreatmentFactory
+from tests.booking.factories import TreatmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +70,17 @@ def test_staff_without_article_permission_cannot_preview(
     client, django_user_model, visibility_set
 ):
     client.force_login(django_user_model.objects.create_user("desk", is_staff=True))
+    assert client.get(visibility_set["draft"].get_absolute_url()).status_code == 404
+
+
+def test_a_password_alone_does_not_preview_drafts(visibility_set):
+    editor = UserFactory(username="editor", groups=["Content editors"])
+    TOTPDevice.objects.create(user=editor, name="Phone", confirmed=True)
+    client = Client()
+    client.post(
+        reverse("admin:login"),
+        {"username": "editor", "password": "correct horse battery staple"},
+    )
     assert client.get(visibility_set["draft"].get_absolute_url()).status_code == 404
 
 
