@@ -10,10 +10,20 @@ request is stored, see booking.services.)
 """
 
 import datetime
+import logging
+import time
+from collections.abc import Callable
 
 import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,6 +35,16 @@ from booking.models import Appointment, AppointmentRequest, AuditEntry
 # the SMTP timeout, so a slow but live send is never duplicated.
 CLAIM_LEASE = datetime.timedelta(minutes=10)
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+# How long a write that must not be lost (the sent stamp once the mail server
+# took the message, the release of a claim) is retried while the database is
+# away. Past it the claim is left to expire: the email then goes a second time
+# (after a sent one) or CLAIM_LEASE late (after a failed one).
+DATABASE_WAIT = datetime.timedelta(minutes=2)
+MAX_DATABASE_PAUSE = 5.0
+# What psycopg raises when the server is gone (stopped, restarted, cut off).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+logger = logging.getLogger(__name__)
 
 
 class EmailDeliveryFailed(Exception):
@@ -219,33 +239,88 @@ def send_once(model, pk: int, kind: str) -> bool:
     """Send one kind of email for a request or appointment unless it was sent;
     True if sent now.
 
-    A single UPDATE claims the email (committed at once), then the mail server is
-    called with no transaction or row lock open, then the sent stamp is set. So
-    concurrent workers never both send, a slow mail server blocks nobody, and a
-    worker killed mid-send leaves a claim that expires after CLAIM_LEASE.
+    One short transaction claims the email and builds the message from the row
+    it locked (SKIP LOCKED: a worker claiming it right now has it), and
+    commits; then the mail server is called with no transaction or row lock
+    open; then the sent stamp is set. So concurrent workers never both send, a
+    slow mail server blocks nobody, and a worker killed mid-send leaves a
+    claim that expires after CLAIM_LEASE. The database going away leaves no
+    claim behind: the stamp after a send, and the release after a failure,
+    wait for it to come back (up to DATABASE_WAIT).
     """
     build, condition = MESSAGES[model, kind]
     sent_field, claimed_field = f"{kind}_email_sent_at", f"{kind}_email_claimed_at"
-    now = timezone.now()
-    claimable = model.objects.filter(
-        condition,
-        NOT_ANONYMISED[model],
-        pk=pk,
-        **{f"{sent_field}__isnull": True},
-    ).filter(
-        Q(**{f"{claimed_field}__isnull": True})
-        | Q(**{f"{claimed_field}__lt": now - CLAIM_LEASE})
+    claimed_at = timezone.now()
+    claimable = (
+        model.objects.filter(
+            condition,
+            NOT_ANONYMISED[model],
+            pk=pk,
+            **{f"{sent_field}__isnull": True},
+        )
+        .filter(
+            Q(**{f"{claimed_field}__isnull": True})
+            | Q(**{f"{claimed_field}__lt": claimed_at - CLAIM_LEASE})
+        )
+        .select_for_update(skip_locked=True)
     )
-    if not claimable.update(**{claimed_field: now}):
-        return False  # sent already, being sent, withheld or anonymised
-    mine = model.objects.filter(pk=pk, **{claimed_field: now})
-    try:
-        build(model.objects.get(pk=pk)).send()
-    except BaseException:
+    mine = model.objects.filter(pk=pk, **{claimed_field: claimed_at})
+
+    def release() -> None:
         mine.update(**{claimed_field: None})  # let the retry claim it again
+
+    try:
+        with transaction.atomic():
+            record = claimable.first()
+            if record is None:
+                return False  # sent already, being sent, withheld or anonymised
+            model.objects.filter(pk=pk).update(**{claimed_field: claimed_at})
+            message = build(record)
+    except DatabaseError:
+        # The COMMIT may have reached the server with only its answer lost.
+        until_database_answers(release, f"release the {kind} email claim")
         raise
-    mine.update(**{sent_field: timezone.now(), claimed_field: None})
+    try:
+        message.send()
+    except BaseException:
+        until_database_answers(release, f"release the {kind} email claim")
+        raise
+    # The mail server has it: a lost stamp would send it again.
+    until_database_answers(
+        lambda: mine.update(**{sent_field: timezone.now(), claimed_field: None}),
+        f"record the {kind} email as sent",
+    )
     return True
+
+
+def until_database_answers(write: Callable[[], object], what: str) -> None:
+    """Run write(), trying again with a growing pause while the database is
+    unreachable, for up to DATABASE_WAIT; then raise its error."""
+    deadline = time.monotonic() + DATABASE_WAIT.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            write()
+            return
+        except DATABASE_UNAVAILABLE as error:
+            if time.monotonic() + pause > deadline:
+                logger.error(
+                    "Could not %s: the database did not answer (%s)",
+                    what,
+                    type(error).__name__,
+                )
+                raise
+            logger.warning(
+                "Could not %s (%s); trying again in %.1f s",
+                what,
+                type(error).__name__,
+                pause,
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, MAX_DATABASE_PAUSE)
+            # A connection the server dropped stays broken: open a new one.
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
 
 
 def send_all(model, pk: int) -> None:

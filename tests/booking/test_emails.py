@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -275,3 +276,70 @@ def test_a_claim_left_by_a_dead_worker_expires_and_the_email_goes_once(
             is False
         )
     assert len(mailoutbox) == 1
+
+
+class DatabaseAway:
+    """An execute wrapper: the database fails the `fail_at`th query (counting
+    from 1) and, as a server does when it is gone, the `outage` queries after
+    it too."""
+
+    def __init__(self, fail_at: int, outage: int = 0):
+        self.fail_at, self.outage, self.queries = fail_at, outage, 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries += 1
+        if self.fail_at <= self.queries <= self.fail_at + self.outage:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+
+# Autocommit, as in the worker: a test's own transaction would be spoilt by
+# the first failed query.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("fail_at", range(1, 9))
+def test_whichever_query_the_database_drops_the_email_goes_once_and_at_once(
+    treatment, mailoutbox, monkeypatch, fail_at
+):
+    # Dropped between claim and send, the old code left a claim that kept the
+    # email back for CLAIM_LEASE; dropped after the send, it left the email
+    # unstamped, so it went again once the claim expired.
+    monkeypatch.setattr(emails.time, "sleep", lambda seconds: None)
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    with connection.execute_wrapper(DatabaseAway(fail_at, outage=2)):
+        try:
+            emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+        except OperationalError:
+            assert mailoutbox == []  # failed before the mail server was called
+    # The task's retry, at once: not a claim to wait out, nothing twice.
+    emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+    assert len(mailoutbox) == 1
+    with time_machine.travel(timezone.now() + emails.CLAIM_LEASE * 1.1):
+        emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+    assert len(mailoutbox) == 1
+    appointment_request.refresh_from_db()
+    assert appointment_request.clinic_email_sent_at is not None
+    assert appointment_request.clinic_email_claimed_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sent_stamp_waits_for_the_database_then_gives_up_logged(
+    treatment, mailoutbox, monkeypatch, caplog
+):
+    pauses = []
+    monkeypatch.setattr(emails.time, "sleep", pauses.append)
+    monotonic = iter(range(0, 10_000, 10))
+    monkeypatch.setattr(emails.time, "monotonic", lambda: next(monotonic))
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+
+    def away_once_sent(execute, sql, params, many, context):
+        if mailoutbox:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(away_once_sent), pytest.raises(OperationalError):
+        emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+    assert len(mailoutbox) == 1
+    # Tried for DATABASE_WAIT with a growing, capped pause, then logged.
+    assert pauses[:4] == [0.5, 1.0, 2.0, 4.0] and max(pauses) == 5.0
+    assert 10 * len(pauses) <= emails.DATABASE_WAIT.total_seconds()
+    assert "Could not record the clinic email as sent" in caplog.text
