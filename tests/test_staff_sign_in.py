@@ -336,6 +336,8 @@ def test_five_failures_lock_the_username_from_that_address(desk, app, caplog):
     page = locked.content.decode()
     assert "Sign-in paused" in page
     assert "15 minutes" in page
+    # Only a superuser can unlock or reset a password.
+    assert "superuser" in page
     assert settings.CLINIC["name"] in page
     assert client.get(VERIFY).status_code == 302  # not signed in
 
