@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -616,22 +617,30 @@ def test_the_demo_says_how_to_sign_in_the_first_time(
     from medspa.staff.management.commands import load_demo_staff
 
     monkeypatch.setattr(load_demo_staff, "PASSWORD_FILE", tmp_path / "password")
+    monkeypatch.setenv("PORT", "8001")  # make run PORT=8001
     settings.BASE_DIR = tmp_path
     settings.DEBUG = True
     out = StringIO()
     call_command("load_demo_staff", stdout=out)
     password = (tmp_path / "password").read_text()
+    assert (tmp_path / "password").stat().st_mode & 0o777 == 0o600
     text = out.getvalue()
+    assert f"http://127.0.0.1:8001{INDEX}" in text
     assert "username: manager" in text
     assert f"password: {password}" in text
-    assert "authenticator app" in text
+    assert "set up two-step sign-in" in text
     client = Client()
     response = sign_in_with_password(client, "manager", password)
     assert client.get(response.url, follow=True).redirect_chain[-1][0].startswith(ENROL)
-    # The next run shows the same password.
+    # The next run shows the same password, and knows the app is set up.
+    TOTPDevice.objects.create(user=get_user_model().objects.get(username="manager"))
+    (tmp_path / "password").chmod(0o644)
     again = StringIO()
     call_command("load_demo_staff", stdout=again)
     assert f"password: {password}" in again.getvalue()
+    assert "set up two-step sign-in" not in again.getvalue()
+    assert "enter the code your authenticator app shows" in again.getvalue()
+    assert (tmp_path / "password").stat().st_mode & 0o777 == 0o600
 
 
 def test_the_demo_account_is_refused_in_production(db, settings):
