@@ -452,11 +452,6 @@ def test_a_session_locked_out_elsewhere_cannot_go_on_guessing(desk, app, frozen)
     assert earlier.get(REQUESTS).status_code == 302
 
 
-def test_the_booking_form_keeps_its_own_limit(settings):
-    assert settings.BOOKING_RATE_LIMIT == 5
-    assert settings.BOOKING_RATE_LIMIT_WINDOW == 600
-
-
 # --- Session limits -------------------------------------------------------------
 
 
