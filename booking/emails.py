@@ -18,13 +18,12 @@ import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import (
-    DatabaseError,
     InterfaceError,
     OperationalError,
     connection,
     transaction,
 )
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -235,6 +234,25 @@ NOT_ANONYMISED = {
 }
 
 
+def due(kind: str, now: datetime.datetime) -> Q:
+    """One kind of email not sent yet and nobody sending it (no claim, or one
+    older than CLAIM_LEASE)."""
+    claimed = f"{kind}_email_claimed_at"
+    return Q(**{f"{kind}_email_sent_at__isnull": True}) & (
+        Q(**{f"{claimed}__isnull": True}) | Q(**{f"{claimed}__lt": now - CLAIM_LEASE})
+    )
+
+
+def unsent(model) -> QuerySet:
+    """The requests or appointments with an email that is due (see due())."""
+    now = timezone.now()
+    any_due = Q()
+    for (message_model, kind), (_, condition) in MESSAGES.items():
+        if message_model is model:
+            any_due |= condition & due(kind, now)
+    return model.objects.filter(any_due, NOT_ANONYMISED[model])
+
+
 def send_once(model, pk: int, kind: str) -> bool:
     """Send one kind of email for a request or appointment unless it was sent;
     True if sent now.
@@ -251,19 +269,9 @@ def send_once(model, pk: int, kind: str) -> bool:
     build, condition = MESSAGES[model, kind]
     sent_field, claimed_field = f"{kind}_email_sent_at", f"{kind}_email_claimed_at"
     claimed_at = timezone.now()
-    claimable = (
-        model.objects.filter(
-            condition,
-            NOT_ANONYMISED[model],
-            pk=pk,
-            **{f"{sent_field}__isnull": True},
-        )
-        .filter(
-            Q(**{f"{claimed_field}__isnull": True})
-            | Q(**{f"{claimed_field}__lt": claimed_at - CLAIM_LEASE})
-        )
-        .select_for_update(skip_locked=True)
-    )
+    claimable = model.objects.filter(
+        condition, due(kind, claimed_at), NOT_ANONYMISED[model], pk=pk
+    ).select_for_update(skip_locked=True)
     mine = model.objects.filter(pk=pk, **{claimed_field: claimed_at})
 
     def release() -> None:
@@ -276,7 +284,7 @@ def send_once(model, pk: int, kind: str) -> bool:
                 return False  # sent already, being sent, withheld or anonymised
             model.objects.filter(pk=pk).update(**{claimed_field: claimed_at})
             message = build(record)
-    except DatabaseError:
+    except DATABASE_UNAVAILABLE:
         # The COMMIT may have reached the server with only its answer lost.
         until_database_answers(release, f"release the {kind} email claim")
         raise

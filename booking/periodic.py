@@ -1,7 +1,8 @@
 """The periodic sweep for messages that are due by the clock, not by an event:
 reminders, "time to rebook?" emails, change notices that were not sent when
-the change was made, and expiring waitlist entries; and tasks a dead worker
-left running, put back in the queue.
+the change was made, and expiring waitlist entries; and what a database outage
+left behind: tasks a dead worker left running, and bookings whose emails were
+never queued, put back in the queue.
 
 `manage.py queue_periodic_tasks` enqueues it (gunicorn starts that command in a
 loop; otherwise cron runs it). Every part sends each message once, so a
@@ -12,12 +13,14 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from booking import notices, rebooking, reminders, waitlist
+from booking import emails, notices, rebooking, reminders, waitlist
+from booking.models import Appointment, AppointmentRequest
+from booking.tasks import send_appointment_emails, send_request_emails
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +54,71 @@ def requeue_stale_tasks() -> int:
     return requeued
 
 
+# For each kind of booking: the task that sends its emails, the keyword that
+# names the booking to it, and which bookings still get them (not a time only
+# held, nor one cancelled before its confirmation could go).
+BOOKING_EMAIL_TASKS = {
+    AppointmentRequest: (send_request_emails, "request_id", Q()),
+    Appointment: (
+        send_appointment_emails,
+        "appointment_id",
+        Q(status=Appointment.Status.BOOKED),
+    ),
+}
+# Older bookings are left to `manage.py send_pending_booking_emails`, so the
+# sweep never starts mailing patients about last month's requests.
+UNSENT_LOOKBACK = datetime.timedelta(days=1)
+# How a task that gave up is recorded (DBTaskResult.exception_class_path).
+GAVE_UP = (
+    f"{emails.EmailDeliveryFailed.__module__}.{emails.EmailDeliveryFailed.__qualname__}"
+)
+
+
+def requeue_unsent_booking_emails() -> int:
+    """Queue the emails of requests and appointments stored more than
+    BOOKING_EMAIL_GRACE_SECONDS ago that are still unsent, with nobody sending
+    them and no task of theirs queued or running; how many bookings.
+
+    Their task was never queued (the database went away between the
+    booking's commit and the enqueue) or was lost (the worker could record
+    neither a retry nor the end). A task that gave up after
+    BOOKING_EMAIL_MAX_ATTEMPTS is not restarted, so a refused address is not
+    tried forever; the operator's command can.
+    """
+    now = timezone.now()
+    stored = (
+        now - UNSENT_LOOKBACK,
+        now - datetime.timedelta(seconds=settings.BOOKING_EMAIL_GRACE_SECONDS),
+    )
+    queued = 0
+    for model, (email_task, id_name, still_emailed) in BOOKING_EMAIL_TASKS.items():
+        pending = set(
+            emails.unsent(model)
+            .filter(still_emailed, created_at__range=stored)
+            .values_list("pk", flat=True)
+        )
+        if not pending:
+            continue
+        handled = DBTaskResult.objects.filter(
+            Q(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+            | Q(exception_class_path=GAVE_UP),
+            task_path=email_task.module_path,
+            **{f"args_kwargs__kwargs__{id_name}__in": pending},
+        ).values_list(f"args_kwargs__kwargs__{id_name}", flat=True)
+        pending -= set(handled)
+        for pk in sorted(pending):
+            email_task.enqueue(**{id_name: pk})
+        queued += len(pending)
+    if queued:
+        logger.warning("Queued the unsent emails of %s booking(s) again", queued)
+    return queued
+
+
 @task()
 def send_due_messages() -> dict[str, int]:
-    """Re-queue stale tasks; send due reminders and rebooking emails, resend
-    unsent change notices, expire waitlist entries, and say how many of each.
+    """Re-queue stale tasks and unsent booking emails; send due reminders and
+    rebooking emails, resend unsent change notices, expire waitlist entries,
+    and say how many of each.
 
     Each part runs even if another fails (a mail outage must not stop the
     waitlist from expiring); SweepFailed is raised afterwards, so the task
@@ -64,6 +128,7 @@ def send_due_messages() -> dict[str, int]:
     # server to wait for; if it fails, the database is down for the rest too.
     requeue_stale_tasks()
     parts = {
+        "unsent booking emails": requeue_unsent_booking_emails,
         "reminders": reminders.send_due_reminders,
         "rebooking emails": rebooking.send_due_rebooking_emails,
         "change notices": notices.resend_unsent_change_notices,

@@ -36,11 +36,16 @@ def send_or_retry(this_task, send, subject: str, attempt: int, **ids) -> str:
     """Send, or enqueue the next attempt with a later run_after.
 
     The database queue has no retries of its own. Each email is sent at most
-    once (see emails.send_once), so extra runs are harmless.
+    once (see emails.send_once), so extra runs are harmless. The database
+    going away mid-task is retried the same way. If it is still away, the
+    enqueue fails too, and so does the worker's record of the task's end: the
+    task stays RUNNING until booking.periodic.requeue_stale_tasks queues it
+    again (or, if the database came back just for that record, it is FAILED
+    and requeue_unsent_booking_emails queues the booking's emails).
     """
     try:
         send()
-    except OSError as error:
+    except (OSError, *emails.DATABASE_UNAVAILABLE) as error:
         delay = emails.retry_delay(attempt)
         # Only ids and the exception class: the message may quote an address.
         if delay is None:

@@ -11,10 +11,12 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import time_machine
 from django.db import OperationalError, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from booking import emails
 from booking.models import AppointmentRequest
 from booking.periodic import send_due_messages
 from booking.tasks import send_request_emails
@@ -111,6 +113,35 @@ def test_a_task_a_dead_worker_left_running_is_run_again_and_emails_once(
     left_running(DBTaskResult.objects.get(pk=result.id), seconds_ago=901)
     send_due_messages.call()
     run_worker()
+    assert len(mailoutbox) == 2
+
+
+def test_an_email_task_that_loses_the_database_is_retried_later_not_failed(
+    monkeypatch,
+    mailoutbox,
+    run_worker,  # noqa: F811
+):
+    appointment_request = AppointmentRequestFactory()
+    outage = [OperationalError("server closed the connection unexpectedly")]
+    send_all = emails.send_all
+
+    def send_all_once_the_database_is_back(model, pk):
+        if outage:
+            raise outage.pop()
+        send_all(model, pk)
+
+    monkeypatch.setattr(emails, "send_all", send_all_once_the_database_is_back)
+    result = send_request_emails.enqueue(request_id=appointment_request.pk)
+    run_worker()
+    assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"] == {
+        "request_id": appointment_request.pk,
+        "attempt": 2,
+    }
+    assert retry.run_after > timezone.now()
+    with time_machine.travel(retry.run_after + datetime.timedelta(seconds=1)):
+        run_worker()
     assert len(mailoutbox) == 2
 
 
