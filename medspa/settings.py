@@ -398,6 +398,10 @@ BOOKING_EMAIL_RETRY_SECONDS = env.int("BOOKING_EMAIL_RETRY_SECONDS", default=60)
 # patient is asked to press Send again (nothing typed is lost).
 BOOKING_FORM_MAX_AGE = env.int("BOOKING_FORM_MAX_AGE", default=7200)
 # Acknowledgment emails sent to one address per day, so the form cannot be used to
+# A booking's emails still unsent this long after it was stored, with no task
+# queued for them (the database went away as it was stored), are queued again
+# by the periodic sweep.
+BOOKING_EMAIL_GRACE_SECONDS = env.int("BOOKING_EMAIL_GRACE_SECONDS", default=120)
 # mail strangers; past it the request is still stored and the clinic still notified.
 BOOKING_ACKNOWLEDGMENTS_PER_DAY = env.int("BOOKING_ACKNOWLEDGMENTS_PER_DAY", default=3)
 
