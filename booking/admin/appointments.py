@@ -315,6 +315,23 @@ class StatusForm(forms.Form):
         return cleaned
 
 
+class AppointmentStatusFilter(admin.SimpleListFilter):
+    """The statuses of the appointments in the list: all but held."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            (status, label)
+            for status, label in Appointment.Status.choices
+            if status != Appointment.Status.HELD
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
 def _status_actions(status, description):
     return status_action(
         status,
@@ -358,7 +375,7 @@ class AppointmentAdmin(ForbiddenActionsRefused, AuditedRecords, admin.ModelAdmin
         "location",
     ]
     list_filter = [
-        "status",
+        AppointmentStatusFilter,
         "location",
         "provider",
         # Which articles bring bookings, listing only those that did.
