@@ -156,6 +156,6 @@ def _is_hold(subject: AppointmentRequest | Appointment) -> bool:
     entry (append-only, its appointment protected) would make that deletion
     fail: the time could never be booked online again.
     """
-    return isinstance(subject, Appointment) and subject.status == (
-        Appointment.Status.HELD
+    return (
+        isinstance(subject, Appointment) and subject.status == Appointment.Status.HELD
     )
