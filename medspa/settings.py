@@ -186,10 +186,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "booking.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "medspa.staff.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-# Failures are logged with the username and address (never the password, nor
-# a wrong sign-in code, which axes would otherwise keep with the attempt); not
-# verbose: no startup banner in every manage.py command's output.
-AXES_SENSITIVE_PARAMETERS = ["code"]
+# Failures are logged with the username and address, never the password, nor
+# a wrong sign-in code or the typed username in the form data axes keeps with
+# the attempt; a username that names no account (a password in the wrong box?)
+# is recorded and logged as a digest (medspa.staff.lockout). Not verbose: no
+# startup banner in every manage.py command's output.
+AXES_SENSITIVE_PARAMETERS = ["code", "username"]
+AXES_USERNAME_CALLABLE = "medspa.staff.lockout.username"
+AXES_CLIENT_STR_CALLABLE = "medspa.staff.lockout.client_str"
 AXES_VERBOSE = False
 # django-otp's own pause after wrong codes (1, 2, 4... seconds per app; 1 is
 # its default factor) is kept: it alone slows guesses spread over many

@@ -350,6 +350,21 @@ def test_five_failures_lock_the_username_from_that_address(desk, app, caplog):
     assert sign_in_with_password(elsewhere, "desk").status_code == 302
 
 
+def test_a_password_typed_as_the_username_is_kept_nowhere(desk, caplog):
+    client = Client()
+    with caplog.at_level(logging.DEBUG):
+        fail(client, username=PASSWORD)
+    # Still counted, and locked, under a digest of what was typed.
+    assert sign_in_with_password(client, PASSWORD).status_code == 429
+    assert PASSWORD not in caplog.text
+    assert PASSWORD not in str(list(AccessAttempt.objects.values()))
+    # A real username still shows, in the log and the records.
+    with caplog.at_level(logging.WARNING, logger="axes"):
+        sign_in_with_password(client, "desk", "wrong password")
+    assert 'username: "desk"' in caplog.text
+    assert AccessAttempt.objects.filter(username="desk").exists()
+
+
 def test_a_made_up_forwarded_address_does_not_dodge_the_lockout(desk):
     # Straight to gunicorn, not through one of our proxies.
     client = Client(REMOTE_ADDR="203.0.113.5")
