@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from booking import frontdesk
 from booking.models import (
@@ -393,6 +394,21 @@ def test_the_schedule_has_a_column_per_provider_and_places_blocks(
     assert 'class="booking-appt booking-appt-booked"' in html
     assert "Ana&#x27;s patient" in html
     assert " style=" not in html  # the Content-Security-Policy forbids them
+
+
+def test_a_hold_blocks_its_time_on_the_schedule_but_links_nowhere(
+    admin_client, open_calendar
+):
+    """The admin has no page for a hold (booking.admin.appointments)."""
+    hold = book(open_calendar, first_name="Still typing")
+    Appointment.objects.filter(pk=hold.pk).update(
+        status=Appointment.Status.HELD,
+        hold_expires_at=timezone.now() + datetime.timedelta(minutes=10),
+    )
+    response = schedule(admin_client, open_calendar)
+    assert hold.reference in blocks(response)
+    change = reverse("admin:booking_appointment_change", args=[hold.pk])
+    assert change not in response.content.decode()
 
 
 def test_status_colours_and_cancelled_list(admin_client, open_calendar, desk):
