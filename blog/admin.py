@@ -16,6 +16,7 @@ from blog import images
 from blog.models import Article, ArticleReview, BodyImage, Category, Redirect, Reviewer
 from blog.redirects import is_on_site_path
 from blog.reviews import ReviewRefused, article_mark_reviewed
+from medspa.record_admin import ReadOnlyRecordAdmin
 
 
 class RichTextarea(forms.Textarea):
@@ -108,22 +109,13 @@ class ReviewerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArticleReview)
-class ArticleReviewAdmin(admin.ModelAdmin):
+class ArticleReviewAdmin(ReadOnlyRecordAdmin, admin.ModelAdmin):
     """The record of every review: read only, never edited or deleted."""
 
     list_display = ["article", "reviewer", "reviewed_on", "recorded_by", "created_at"]
     list_filter = ["reviewer"]
     list_select_related = ["article", "reviewer", "recorded_by"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Redirect)

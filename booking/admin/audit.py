@@ -13,6 +13,7 @@ from booking import audit
 from booking.admin.roles import ForbiddenActionsRefused
 from booking.http import client_ip
 from booking.models import AuditEntry
+from medspa.record_admin import ReadOnlyRecordAdmin
 
 
 def entry_author(entry: AuditEntry) -> str:
@@ -138,7 +139,7 @@ class AuditedRecords:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ForbiddenActionsRefused, admin.ModelAdmin):
+class AuditEntryAdmin(ForbiddenActionsRefused, ReadOnlyRecordAdmin, admin.ModelAdmin):
     """The trail, for managers (view_auditentry) and superusers: never added
     to, changed or deleted here, by anyone."""
 
@@ -187,12 +188,3 @@ class AuditEntryAdmin(ForbiddenActionsRefused, admin.ModelAdmin):
     @admin.display(description=_("details"))
     def details(self, obj):
         return describe_changes(obj.changes)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
