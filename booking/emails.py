@@ -30,15 +30,15 @@ from django.utils import timezone
 
 from booking.models import Appointment, AppointmentRequest, AuditEntry
 
-# A claim older than this belongs to a worker that died mid-send; well above
-# the SMTP timeout, so a slow but live send is never duplicated.
-CLAIM_LEASE = datetime.timedelta(minutes=10)
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 # How long a write that must not be lost (the sent stamp once the mail server
 # took the message, the release of a claim) is retried while the database is
 # away. Past it the claim is left to expire: the email then goes a second time
 # (after a sent one) or CLAIM_LEASE late (after a failed one).
 DATABASE_WAIT = datetime.timedelta(minutes=2)
+# A claim older than this belongs to a worker that died mid-send. Read once:
+# a deployment setting (see its comment in settings), not one to change live.
+CLAIM_LEASE = datetime.timedelta(seconds=settings.BOOKING_EMAIL_CLAIM_LEASE_SECONDS)
 MAX_DATABASE_PAUSE = 5.0
 # What psycopg raises when the server is gone (stopped, restarted, cut off).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)

@@ -118,17 +118,18 @@ def requeue_unsent_booking_emails() -> int:
 def send_due_messages() -> dict[str, int]:
     """Re-queue stale tasks and unsent booking emails; send due reminders and
     rebooking emails, resend unsent change notices, expire waitlist entries,
-    and say how many of each.
+    and say how many of these.
 
     Each part runs even if another fails (a mail outage must not stop the
     waitlist from expiring); SweepFailed is raised afterwards, so the task
     shows as failed.
     """
-    # First, and not a part: one UPDATE of the task table, with no mail
-    # server to wait for; if it fails, the database is down for the rest too.
+    # First, and not parts: what an outage left is only put back in the
+    # queue, with no mail server to wait for; if that fails, the database is
+    # down for the rest too.
     requeue_stale_tasks()
+    requeue_unsent_booking_emails()
     parts = {
-        "unsent booking emails": requeue_unsent_booking_emails,
         "reminders": reminders.send_due_reminders,
         "rebooking emails": rebooking.send_due_rebooking_emails,
         "change notices": notices.resend_unsent_change_notices,

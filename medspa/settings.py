@@ -310,9 +310,10 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A task still running this long after it started has lost its worker (killed,
 # or the database went away mid-task): the periodic sweep queues it again.
-# Longer than any task runs (a few emails, each within the 10 s SMTP timeout),
-# and than the 10-minute email claim (booking.emails.CLAIM_LEASE): run again
-# sooner, a task would skip the emails its dead worker still holds a claim on.
+# Longer than any task runs (a few emails, each within the 10 s SMTP timeout
+# and up to 2 minutes waiting for the database to record it), and than the
+# email claim (BOOKING_EMAIL_CLAIM_LEASE_SECONDS): run again sooner, a task
+# would skip the emails its dead worker still holds a claim on.
 TASK_STUCK_AFTER_SECONDS = env.int("TASK_STUCK_AFTER_SECONDS", default=900)
 # /healthz answers 503 once a runnable task has waited this long: no worker is
 # taking tasks, so booking emails are not going out.
@@ -398,14 +399,21 @@ BOOKING_CLOSED_DATES = [
 ]
 BOOKING_EMAIL_MAX_ATTEMPTS = env.int("BOOKING_EMAIL_MAX_ATTEMPTS", default=10)
 BOOKING_EMAIL_RETRY_SECONDS = env.int("BOOKING_EMAIL_RETRY_SECONDS", default=60)
-# Seconds a rendered form stays valid: its signed token then expires and the
-# patient is asked to press Send again (nothing typed is lost).
-BOOKING_FORM_MAX_AGE = env.int("BOOKING_FORM_MAX_AGE", default=7200)
-# Acknowledgment emails sent to one address per day, so the form cannot be used to
 # A booking's emails still unsent this long after it was stored, with no task
 # queued for them (the database went away as it was stored), are queued again
 # by the periodic sweep.
 BOOKING_EMAIL_GRACE_SECONDS = env.int("BOOKING_EMAIL_GRACE_SECONDS", default=120)
+# An email (or message) claimed for sending this long ago belongs to a worker
+# that died mid-send and may be sent by another. Keep it well above the SMTP
+# timeout plus the 2 minutes a sender waits for the database to record a sent
+# email (booking.emails.DATABASE_WAIT), or a live but slow send goes twice.
+BOOKING_EMAIL_CLAIM_LEASE_SECONDS = env.int(
+    "BOOKING_EMAIL_CLAIM_LEASE_SECONDS", default=600
+)
+# Seconds a rendered form stays valid: its signed token then expires and the
+# patient is asked to press Send again (nothing typed is lost).
+BOOKING_FORM_MAX_AGE = env.int("BOOKING_FORM_MAX_AGE", default=7200)
+# Acknowledgment emails sent to one address per day, so the form cannot be used to
 # mail strangers; past it the request is still stored and the clinic still notified.
 BOOKING_ACKNOWLEDGMENTS_PER_DAY = env.int("BOOKING_ACKNOWLEDGMENTS_PER_DAY", default=3)
 
