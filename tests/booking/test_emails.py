@@ -1,11 +1,13 @@
 import datetime
 import logging
+import time
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -303,7 +305,9 @@ def test_whichever_query_the_database_drops_the_email_goes_once_and_at_once(
     # Dropped between claim and send, the old code left a claim that kept the
     # email back for CLAIM_LEASE; dropped after the send, it left the email
     # unstamped, so it went again once the claim expired.
-    monkeypatch.setattr(emails.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(
+        emails, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda s: None)
+    )
     appointment_request = AppointmentRequestFactory(treatment=treatment)
     with connection.execute_wrapper(DatabaseAway(fail_at, outage=2)):
         try:
@@ -326,9 +330,14 @@ def test_the_sent_stamp_waits_for_the_database_then_gives_up_logged(
     treatment, mailoutbox, monkeypatch, caplog
 ):
     pauses = []
-    monkeypatch.setattr(emails.time, "sleep", pauses.append)
-    monotonic = iter(range(0, 10_000, 10))
-    monkeypatch.setattr(emails.time, "monotonic", lambda: next(monotonic))
+    ten_seconds_each_time = iter(range(0, 10_000, 10))
+    monkeypatch.setattr(
+        emails,
+        "time",
+        SimpleNamespace(
+            monotonic=lambda: next(ten_seconds_each_time), sleep=pauses.append
+        ),
+    )
     appointment_request = AppointmentRequestFactory(treatment=treatment)
 
     def away_once_sent(execute, sql, params, many, context):
@@ -343,3 +352,27 @@ def test_the_sent_stamp_waits_for_the_database_then_gives_up_logged(
     assert pauses[:4] == [0.5, 1.0, 2.0, 4.0] and max(pauses) == 5.0
     assert 10 * len(pauses) <= emails.DATABASE_WAIT.total_seconds()
     assert "Could not record the clinic email as sent" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_whose_commit_answer_was_lost_is_released(
+    treatment, mailoutbox, monkeypatch
+):
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    database = connections["default"]
+    commit, answers_lost = type(database)._commit, [True]
+
+    def commit_then_lose_the_answer(self):
+        commit(self)
+        if answers_lost:
+            answers_lost.pop()
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(type(database), "_commit", commit_then_lose_the_answer)
+    with pytest.raises(OperationalError):
+        emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+    appointment_request.refresh_from_db()
+    assert appointment_request.clinic_email_claimed_at is None
+    # So the retry sends it now, not CLAIM_LEASE later.
+    assert emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+    assert len(mailoutbox) == 1
