@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.utils import timezone
 
-from booking.emails import CLAIM_LEASE
+from booking.emails import CLAIM_LEASE, until_database_answers
 from booking.models import OutgoingMessage
 
 # Returned by a sender that found, once it held the claim, nothing to send
@@ -64,13 +64,23 @@ def deliver_once(
     if row is None:
         return False  # sent already, or another worker is sending it
     mine = OutgoingMessage.objects.filter(pk=row[0], claimed_at=now)
+    # Each write after the claim waits out a database outage (as booking.emails
+    # does): a message already handed to the provider must be stamped, or it
+    # would go again once the claim lapsed.
     try:
         result = send()
     except BaseException:
-        mine.update(claimed_at=None)
+        until_database_answers(
+            lambda: mine.update(claimed_at=None), f"release the claim on {key}"
+        )
         raise
     if result is NOTHING_TO_SEND:
-        mine.filter(sent_at=None).delete()
+        until_database_answers(
+            lambda: mine.filter(sent_at=None).delete(), f"drop the claim on {key}"
+        )
         return False
-    mine.update(sent_at=timezone.now(), claimed_at=None)
+    sent_at = timezone.now()
+    until_database_answers(
+        lambda: mine.update(sent_at=sent_at, claimed_at=None), f"record {key} as sent"
+    )
     return True

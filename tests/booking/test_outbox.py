@@ -3,15 +3,18 @@
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from booking import emails
 from booking.emails import CLAIM_LEASE
 from booking.models import OutgoingMessage
 from booking.outbox import NOTHING_TO_SEND, deliver_once
+from tests.booking.test_emails import DatabaseAway
 
 
 class Sender:
@@ -49,6 +52,33 @@ def test_a_failed_send_releases_the_claim_for_a_retry():
     assert OutgoingMessage.objects.get().claimed_at is None
     retry = Sender()
     assert deliver(send=retry) is True and retry.calls == 1
+
+
+# Autocommit, as in the worker: a test's own transaction would be spoilt by
+# the first failed query.
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_message_is_stamped_once_the_database_answers_again(monkeypatch):
+    """The database goes just after the provider took the message: the stamp
+    waits for it (the old code left the message unstamped, to go again once
+    the claim lapsed)."""
+    monkeypatch.setattr(
+        emails, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda s: None)
+    )
+    send = Sender()
+    away = DatabaseAway(fail_at=10**9)
+
+    def sent_then_away():
+        result = send()
+        away.fail_at = away.queries + 1  # the next two queries fail
+        away.outage = 1
+        return result
+
+    with connection.execute_wrapper(away):
+        assert deliver(send=sent_then_away) is True
+    with time_machine.travel(timezone.now() + CLAIM_LEASE * 1.1):
+        assert deliver(send=send) is False
+    assert send.calls == 1
+    assert OutgoingMessage.objects.get().sent_at is not None
 
 
 @pytest.mark.django_db
