@@ -4,6 +4,7 @@ variable (see the table in README.md); the defaults are safe for development."""
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.csp import CSP
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "medspa.staff",
     "booking",
@@ -382,6 +384,27 @@ TRUSTED_PROXIES = [
 # --- Booking ----------------------------------------------------------------
 # Absolute base for links in emails (the worker has no request to build them from).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# --- Staff passkeys (django-otp-webauthn) -----------------------------------
+# A passkey is the second sign-in step only, after the password (medspa.staff
+# .views); never a way in on its own.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = CLINIC["name"]
+# A passkey belongs to one domain, by default SITE_URL's. Browsers refuse an IP
+# address, so development's 127.0.0.1 becomes localhost (open the back office
+# at http://localhost:8000 to use one).
+_passkey_site = urlsplit(SITE_URL)
+_passkey_host = (
+    "localhost"
+    if _passkey_site.hostname in {"127.0.0.1", "::1"}
+    else _passkey_site.hostname
+)
+_passkey_port = f":{_passkey_site.port}" if _passkey_site.port else ""
+OTP_WEBAUTHN_RP_ID = env("STAFF_PASSKEY_DOMAIN", default=_passkey_host)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list(
+    "STAFF_PASSKEY_ORIGINS",
+    default=[f"{_passkey_site.scheme}://{_passkey_host}{_passkey_port}"],
+)
 # `manage.py anonymize_appointment_requests` anonymises closed requests older than
 # this; under booking.services.MIN_RETENTION_DAYS (30) the booking.E001 system check
 # fails, so `migrate` stops a deploy before the nightly job could erase anything.

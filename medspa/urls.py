@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("", include("booking.urls")),
     path("", include("blog.urls")),
+    # Before the admin, whose catch-all would answer these paths with a 404.
+    path(f"{settings.ADMIN_URL}passkeys/", include("medspa.staff.passkey_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

@@ -21,11 +21,12 @@ from django.test import Client
 from django.urls import NoReverseMatch, get_resolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from tests.booking.factories import AppointmentRequestFactory, UserFactory
 from tests.booking.test_roles import appointment, calendar  # noqa: F401 (fixtures)
 from tests.test_quality import production, production_mode  # noqa: F401 (fixtures)
-from tests.two_factor import code_for, code_for_secret
+from tests.two_factor import SoftPasskey, code_for, code_for_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -657,3 +658,114 @@ def test_the_demo_account_is_refused_in_production(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="development only"):
         call_command("load_demo_staff")
+
+
+PASSKEYS = reverse("admin:two-factor-passkeys")
+PASSKEY_REGISTRATION = reverse("otp_webauthn:credential-registration-begin")
+PASSKEY_BEGIN = reverse("otp_webauthn:credential-authentication-begin")
+PASSKEY_COMPLETE = reverse("otp_webauthn:credential-authentication-complete")
+ORIGIN = "http://localhost:8000"
+
+
+@pytest.fixture
+def passkey_site(settings):
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [ORIGIN]
+
+
+def sign_in_with_passkey(client, passkey: SoftPasskey):
+    options = client.post(PASSKEY_BEGIN).json()
+    return client.post(
+        f"{PASSKEY_COMPLETE}?next={REQUESTS}",
+        passkey.assertion(options, origin=ORIGIN),
+        content_type="application/json",
+    )
+
+
+@pytest.mark.parametrize("has_app", [True, False])
+def test_a_password_alone_cannot_add_a_passkey(desk, passkey_site, has_app):
+    # Without an app, the library's own check would let this session add one
+    # and call itself verified.
+    if has_app:
+        TOTPDevice.objects.create(user=desk, name="Phone", confirmed=True)
+    client = Client()
+    sign_in_with_password(client, "desk")
+
+    assert client.get(PASSKEYS).status_code == 302
+    response = client.post(PASSKEY_REGISTRATION)
+    assert response.status_code == 403
+    assert response.json()["code"] == "user_not_verified"
+    assert "otp_webauthn_register_state" not in client.session
+    assert client.get(INDEX).status_code == 302
+
+
+def test_a_verified_staff_member_may_start_adding_a_passkey(desk, app, passkey_site):
+    client = signed_in(Client(), desk, app)
+    assert 'id="passkey-register-button"' in client.get(PASSKEYS).content.decode()
+    options = client.post(PASSKEY_REGISTRATION).json()
+    assert options["rp"] == {"id": "localhost", "name": settings.CLINIC["name"]}
+    assert options["user"]["name"] == "desk"
+
+
+def test_a_passkey_passes_the_second_step(desk, app, passkey_site):
+    passkey = SoftPasskey(desk)
+    client = Client()
+    sign_in_with_password(client, "desk")
+    password_session = client.session.session_key
+    assert "Use a passkey" in client.get(VERIFY).content.decode()
+
+    response = sign_in_with_passkey(client, passkey)
+    assert response.status_code == 200, response.content.decode()
+    assert response.json()["redirect_url"] == REQUESTS
+    assert client.get(REQUESTS).status_code == 200
+    # A new session key for the raised privilege, as with a code.
+    assert client.session.session_key != password_session
+
+
+def test_without_a_passkey_the_code_page_offers_none(desk, app):
+    client = Client()
+    sign_in_with_password(client, "desk")
+    assert "Use a passkey" not in client.get(VERIFY).content.decode()
+
+
+@pytest.mark.parametrize("whose", ["unconfirmed", "someone else's"])
+def test_an_unconfirmed_or_foreign_passkey_does_not_verify(
+    desk, app, passkey_site, whose
+):
+    if whose == "unconfirmed":
+        passkey = SoftPasskey(desk, confirmed=False)
+        code = "credential_disabled"
+    else:
+        passkey = SoftPasskey(UserFactory(username="other"))
+        code = "credential_user_mismatch"
+    client = Client()
+    sign_in_with_password(client, "desk")
+
+    response = sign_in_with_passkey(client, passkey)
+    assert response.status_code == 403
+    assert response.json()["code"] == code
+    assert client.get(REQUESTS).status_code == 302
+    # Counted towards the lockout like a wrong code.
+    assert AccessAttempt.objects.get(username="desk").failures_since_start == 1
+
+
+def test_a_passkey_is_never_a_sign_in_on_its_own(desk, passkey_site):
+    passkey = SoftPasskey(desk)
+    client = Client()
+    response = client.post(PASSKEY_BEGIN)
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_authenticated"
+    options = {"challenge": "c2lnbiBtZSBpbg", "rpId": "localhost"}
+    response = client.post(
+        PASSKEY_COMPLETE,
+        passkey.assertion(options, origin=ORIGIN),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert client.get(INDEX).status_code == 302
+
+
+def test_resetting_two_factor_removes_passkeys_too(desk, app):
+    SoftPasskey(desk)
+    call_command("reset_staff_two_factor", "desk", stdout=StringIO())
+    assert not WebAuthnCredential.objects.filter(user=desk).exists()

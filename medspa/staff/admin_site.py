@@ -7,7 +7,8 @@ from medspa.staff import views
 
 class StaffAdminSite(admin.AdminSite):
     """The admin, open only to active staff who passed both sign-in steps: the
-    password, then a code from their authenticator app or a recovery code."""
+    password, then a code from their authenticator app, a recovery code or a
+    passkey."""
 
     def has_permission(self, request):
         return super().has_permission(request) and views.is_verified(request.user)
@@ -38,5 +39,10 @@ class StaffAdminSite(admin.AdminSite):
                 name="two-factor-recovery-codes",
             ),
             path("two-factor/sign-out/", views.sign_out, name="two-factor-sign-out"),
+            path(
+                "two-factor/passkeys/",
+                self.admin_view(views.passkeys),
+                name="two-factor-passkeys",
+            ),
             *super().get_urls(),
         ]

@@ -1,5 +1,6 @@
 """The second sign-in step: set up an authenticator app, or enter a code from
-it (or a recovery code), after the password and before any admin page."""
+it (or a recovery code) or use a passkey, after the password and before any
+admin page."""
 
 import functools
 from base64 import b32encode
@@ -22,6 +23,9 @@ from django.views.decorators.http import require_http_methods
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+from django_otp_webauthn import exceptions as passkey_errors
+from django_otp_webauthn import views as passkey_views
+from django_otp_webauthn.models import WebAuthnCredential
 
 from medspa.staff.forms import NewAppForm, OneTimeCodeForm
 from medspa.staff.services import (
@@ -114,7 +118,14 @@ def verify(request):
     return render(
         request,
         "admin/two_factor/verify.html",
-        second_step_context(request, form=form, title=_("Enter your code")),
+        second_step_context(
+            request,
+            form=form,
+            title=_("Enter your code"),
+            has_passkey=WebAuthnCredential.objects.filter(
+                user=request.user, confirmed=True
+            ).exists(),
+        ),
     )
 
 
@@ -172,6 +183,103 @@ def recovery_codes(request):
         "admin/two_factor/recovery_codes.html",
         second_step_context(request, codes=codes, title=_("Your recovery codes")),
     )
+
+
+@require_http_methods(["GET"])
+def passkeys(request):
+    """A verified staff member's passkeys, and the button that adds one."""
+    return render(
+        request,
+        "admin/two_factor/passkeys.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Passkeys"),
+            "passkeys": WebAuthnCredential.objects.filter(
+                user=request.user, confirmed=True
+            ).order_by("created_at"),
+        },
+    )
+
+
+class PasskeyRegistrationMixin:
+    """Only staff who passed the second step add a passkey. The library alone
+    would also let in a session with just the password of someone who has no
+    other device yet, skipping the authenticator app and recovery codes."""
+
+    def check_can_register(self):
+        user = self.request.user
+        if not (user.is_active and user.is_staff and is_verified(user)):
+            raise passkey_errors.NotVerified()
+
+
+class BeginPasskeyRegistration(
+    PasskeyRegistrationMixin, passkey_views.BeginCredentialRegistrationView
+):
+    pass
+
+
+class CompletePasskeyRegistration(
+    PasskeyRegistrationMixin, passkey_views.CompleteCredentialRegistrationView
+):
+    pass
+
+
+class PasskeyLockedOut(passkey_errors.OTPWebAuthnApiError):
+    status_code = 429
+    default_detail = _(
+        "Too many failed sign-ins: you have been signed out. Wait, or ask someone "
+        "with a superuser account to unlock your account."
+    )
+    default_code = "locked_out"
+
+
+# Refusals of a passkey that answered: counted like a wrong code. A cancelled
+# or timed-out prompt never reaches the server.
+REFUSED_PASSKEY = (
+    passkey_errors.UnprocessableEntity,
+    passkey_errors.CredentialNotFound,
+    passkey_errors.CredentialUserMismatch,
+    passkey_errors.CredentialDisabled,
+)
+
+
+class PasskeyAuthenticationMixin:
+    """A passkey is the second step after the password, never a sign-in of its
+    own, and is refused while the username and address are locked out."""
+
+    def check_can_authenticate(self):
+        user = self.request.user
+        if not (user.is_authenticated and user.is_active and user.is_staff):
+            raise passkey_errors.NotAuthenticated()
+        credentials = {"username": user.get_username()}
+        if not AxesProxyHandler.is_allowed(self.request, credentials):
+            logout(self.request)
+            raise PasskeyLockedOut()
+
+
+class BeginPasskeyAuthentication(
+    PasskeyAuthenticationMixin, passkey_views.BeginCredentialAuthenticationView
+):
+    pass
+
+
+class CompletePasskeyAuthentication(
+    PasskeyAuthenticationMixin, passkey_views.CompleteCredentialAuthenticationView
+):
+    def complete_auth(self, device):
+        sign_in_verified(self.request, device)
+
+    def get_success_url(self):
+        return safe_next_url(self.request, self.request.GET.get("next"))
+
+    def handle_exception(self, exc):
+        request = self.request
+        if isinstance(exc, REFUSED_PASSKEY) and request.user.is_authenticated:
+            staff_two_factor_failure_record(request=request)
+            if getattr(request, "axes_locked_out", False):
+                logout(request)
+                exc = PasskeyLockedOut()
+        return super().handle_exception(exc)
 
 
 # Django's admin logout redirects anyone without admin access to the index, so
