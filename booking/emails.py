@@ -217,6 +217,9 @@ def calendar_file(appointment: Appointment) -> bytes:
     return calendar.to_ical()
 
 
+# An appointment's emails go while it is booked: not for a time only held, nor
+# one cancelled (or already attended) before a delayed email could go.
+STILL_BOOKED = Q(status=Appointment.Status.BOOKED)
 # (model, kind) -> (message builder, extra condition for sending at all)
 MESSAGES = {
     (AppointmentRequest, "clinic"): (clinic_notification, Q()),
@@ -224,8 +227,8 @@ MESSAGES = {
         patient_acknowledgment,
         Q(patient_email_withheld=False),
     ),
-    (Appointment, "clinic"): (appointment_clinic_notification, Q()),
-    (Appointment, "confirmation"): (appointment_confirmation, Q()),
+    (Appointment, "clinic"): (appointment_clinic_notification, STILL_BOOKED),
+    (Appointment, "confirmation"): (appointment_confirmation, STILL_BOOKED),
 }
 # Rows whose personal details were erased get no more email.
 NOT_ANONYMISED = {
@@ -258,20 +261,22 @@ def send_once(model, pk: int, kind: str) -> bool:
     True if sent now.
 
     One short transaction claims the email and builds the message from the row
-    it locked (SKIP LOCKED: a worker claiming it right now has it), and
-    commits; then the mail server is called with no transaction or row lock
-    open; then the sent stamp is set. So concurrent workers never both send, a
-    slow mail server blocks nobody, and a worker killed mid-send leaves a
-    claim that expires after CLAIM_LEASE. The database going away leaves no
-    claim behind: the stamp after a send, and the release after a failure,
-    wait for it to come back (up to DATABASE_WAIT).
+    it locked, and commits: a worker claiming it at the same moment waits, then
+    finds it claimed (FOR NO KEY UPDATE, so rows being added that point at it,
+    such as an audit entry, do not hold it up). Then the mail server is called
+    with no transaction or row lock open, then the sent stamp is set. So
+    concurrent workers never both send, a slow mail server blocks nobody, and
+    a worker killed mid-send leaves a claim that expires after CLAIM_LEASE.
+    The database going away leaves no claim behind: the stamp after a send,
+    and the release after a failure, wait for it to come back (up to
+    DATABASE_WAIT).
     """
     build, condition = MESSAGES[model, kind]
     sent_field, claimed_field = f"{kind}_email_sent_at", f"{kind}_email_claimed_at"
     claimed_at = timezone.now()
     claimable = model.objects.filter(
         condition, due(kind, claimed_at), NOT_ANONYMISED[model], pk=pk
-    ).select_for_update(skip_locked=True)
+    ).select_for_update(no_key=True)
     mine = model.objects.filter(pk=pk, **{claimed_field: claimed_at})
 
     def release() -> None:

@@ -54,16 +54,12 @@ def requeue_stale_tasks() -> int:
     return requeued
 
 
-# For each kind of booking: the task that sends its emails, the keyword that
-# names the booking to it, and which bookings still get them (not a time only
-# held, nor one cancelled before its confirmation could go).
+# For each kind of booking: the task that sends its emails and the keyword
+# that names the booking to it (which bookings still get them is
+# booking.emails.MESSAGES's rule).
 BOOKING_EMAIL_TASKS = {
-    AppointmentRequest: (send_request_emails, "request_id", Q()),
-    Appointment: (
-        send_appointment_emails,
-        "appointment_id",
-        Q(status=Appointment.Status.BOOKED),
-    ),
+    AppointmentRequest: (send_request_emails, "request_id"),
+    Appointment: (send_appointment_emails, "appointment_id"),
 }
 # Older bookings are left to `manage.py send_pending_booking_emails`, so the
 # sweep never starts mailing patients about last month's requests.
@@ -91,10 +87,10 @@ def requeue_unsent_booking_emails() -> int:
         now - datetime.timedelta(seconds=settings.BOOKING_EMAIL_GRACE_SECONDS),
     )
     queued = 0
-    for model, (email_task, id_name, still_emailed) in BOOKING_EMAIL_TASKS.items():
+    for model, (email_task, id_name) in BOOKING_EMAIL_TASKS.items():
         pending = set(
             emails.unsent(model)
-            .filter(still_emailed, created_at__range=stored)
+            .filter(created_at__range=stored)
             .values_list("pk", flat=True)
         )
         if not pending:

@@ -1,5 +1,6 @@
 import datetime
 import logging
+import threading
 import time
 from types import SimpleNamespace
 
@@ -7,7 +8,7 @@ import pytest
 import time_machine
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection, connections, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -323,6 +324,39 @@ def test_whichever_query_the_database_drops_the_email_goes_once_and_at_once(
     appointment_request.refresh_from_db()
     assert appointment_request.clinic_email_sent_at is not None
     assert appointment_request.clinic_email_claimed_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_transaction_points_at_is_still_emailed(treatment, mailoutbox):
+    """Adding a row that refers to the request (an audit entry as staff open
+    it) takes a KEY SHARE lock on it; the claim must not take that for a
+    worker sending it and skip the email."""
+    appointment_request = AppointmentRequestFactory(treatment=treatment)
+    locked, done = threading.Event(), threading.Event()
+
+    def staff_opening_it():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {AppointmentRequest._meta.db_table} "
+                "WHERE id = %s FOR KEY SHARE",
+                [appointment_request.pk],
+            )
+            locked.set()
+            done.wait(timeout=10)
+        connection.close()
+
+    staff = threading.Thread(target=staff_opening_it)
+    staff.start()
+    try:
+        assert locked.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '3s'")
+        sent = emails.send_once(AppointmentRequest, appointment_request.pk, "clinic")
+    finally:
+        done.set()
+        staff.join()
+    assert sent is True
+    assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from booking import frontdesk
+from booking import emails, frontdesk
 from booking.models import (
     Appointment,
     AppointmentRequest,
@@ -409,6 +409,25 @@ def test_a_hold_blocks_its_time_on_the_schedule_but_links_nowhere(
     assert hold.reference in blocks(response)
     change = reverse("admin:booking_appointment_change", args=[hold.pk])
     assert change not in response.content.decode()
+
+
+def test_a_cancelled_appointment_is_never_sent_its_booked_emails_later(
+    open_calendar, desk, mailoutbox
+):
+    """A retry after a mail outage, or the operator's command, must not tell
+    the patient the appointment they cancelled is booked."""
+    appointment = book(open_calendar)
+    frontdesk.appointment_set_status(
+        appointment=appointment,
+        status=Appointment.Status.CANCELLED,
+        reason="Called to cancel",
+        actor=desk,
+        ip_address=None,
+    )
+    mailoutbox.clear()
+    assert emails.send_once(Appointment, appointment.pk, "confirmation") is False
+    assert emails.send_once(Appointment, appointment.pk, "clinic") is False
+    assert mailoutbox == []
 
 
 def test_status_colours_and_cancelled_list(admin_client, open_calendar, desk):
