@@ -266,6 +266,9 @@ def site(postgres, smtp):
         # sweep every 2 s re-queues a task running for 5 s, and queues the
         # emails of a booking stored 3 s ago with no task (its enqueue failed).
         "PERIODIC_TASKS_SECONDS": "2",
+        # Below the claim lease only to keep the drill short: a task run again
+        # while a dead run's claim lives skips that email, and the sweep
+        # queues it once the claim has expired (production keeps it above).
         "TASK_STUCK_AFTER_SECONDS": "5",
         "BOOKING_EMAIL_GRACE_SECONDS": "3",
         "BOOKING_EMAIL_CLAIM_LEASE_SECONDS": str(CLAIM_LEASE_SECONDS),
@@ -364,10 +367,10 @@ def test_bookings_survive_a_database_outage_and_each_gets_its_emails_once(
                 acknowledged.append(email)
             time.sleep(0.2)
 
-    def each_acknowledged_one_sent_once() -> bool:
+    def each_stored_one_sent_once() -> bool:
         ids = dict(postgres.query("SELECT email, id FROM booking_appointmentrequest"))
         patients, clinic = smtp.counts()
-        return all(patients[e] == 1 and clinic[ids[e]] == 1 for e in acknowledged)
+        return all(patients[e] == 1 and clinic[i] == 1 for e, i in ids.items())
 
     patients = threading.Thread(target=trickle)
     patients.start()
@@ -399,7 +402,7 @@ def test_bookings_survive_a_database_outage_and_each_gets_its_emails_once(
 
     # Nobody runs a command: the worker, restarted, and the periodic sweep
     # send what is due.
-    wait_for(each_acknowledged_one_sent_once, 90)
+    wait_for(each_stored_one_sent_once, 90)
     # A claim made before the outage and never recorded as sent expires by
     # now, and the sweep (every 2 s, after 3 s) would send its email again.
     time.sleep(max(0, back + CLAIM_LEASE_SECONDS + 10 - time.monotonic()))
@@ -409,9 +412,9 @@ def test_bookings_survive_a_database_outage_and_each_gets_its_emails_once(
         "FROM booking_appointmentrequest "
         "WHERE patient_email_sent_at IS NULL OR clinic_email_sent_at IS NULL"
     )
-    sent = {email: (patients[email], clinic[stored[email]]) for email in acknowledged}
-    assert sent == dict.fromkeys(acknowledged, (1, 1)), (sent, unsent, log[-3000:])
-    # Nothing twice, even for a booking stored as the database went whose
-    # patient saw 503.
+    # Every stored booking, acknowledged or stored as the database went (its
+    # patient saw 503), gets each email once.
+    sent = {email: (patients[email], clinic[pk]) for email, pk in stored.items()}
+    assert sent == dict.fromkeys(stored, (1, 1)), (sent, unsent, log[-3000:])
     assert set(patients.values()) == set(clinic.values()) == {1}
     assert healthz(site.port) == 200, "the queue is not drained"
