@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.utils import timezone
 
-from booking.emails import CLAIM_LEASE, until_database_answers
+from booking.emails import CLAIM_LEASE, DATABASE_UNAVAILABLE, until_database_answers
 from booking.models import OutgoingMessage
 
 # Returned by a sender that found, once it held the claim, nothing to send
@@ -41,26 +41,17 @@ def deliver_once(
     """
     table = OutgoingMessage._meta.db_table
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (key, channel, appointment_id, claimed_at, created_at)
-            VALUES (%s, %s, %s, %s, %s)
-            ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
-            WHERE {table}.sent_at IS NULL
-              AND ({table}.claimed_at IS NULL OR {table}.claimed_at < %s)
-            RETURNING id
-            """,
-            [
-                key,
-                channel,
-                appointment_id,
-                now,
-                now,
-                now - CLAIM_LEASE,
-            ],
+    try:
+        row = _claim(table, key, channel, appointment_id, now)
+    except DATABASE_UNAVAILABLE:
+        # The claim may have reached the server with only its answer lost.
+        until_database_answers(
+            lambda: OutgoingMessage.objects.filter(
+                key=key, claimed_at=now, sent_at=None
+            ).update(claimed_at=None),
+            f"release the claim on {key}",
         )
-        row = cursor.fetchone()
+        raise
     if row is None:
         return False  # sent already, or another worker is sending it
     mine = OutgoingMessage.objects.filter(pk=row[0], claimed_at=now)
@@ -84,3 +75,28 @@ def deliver_once(
         lambda: mine.update(sent_at=sent_at, claimed_at=None), f"record {key} as sent"
     )
     return True
+
+
+def _claim(table, key, channel, appointment_id, now) -> tuple | None:
+    """(id,) of the message row this call now holds the claim on, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (key, channel, appointment_id, claimed_at, created_at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+            WHERE {table}.sent_at IS NULL
+              AND ({table}.claimed_at IS NULL OR {table}.claimed_at < %s)
+            RETURNING id
+            """,
+            [
+                key,
+                channel,
+                appointment_id,
+                now,
+                now,
+                now - CLAIM_LEASE,
+            ],
+        )
+        row = cursor.fetchone()
+    return row

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from booking import emails
@@ -79,6 +79,27 @@ def test_a_sent_message_is_stamped_once_the_database_answers_again(monkeypatch):
         assert deliver(send=send) is False
     assert send.calls == 1
     assert OutgoingMessage.objects.get().sent_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_whose_answer_was_lost_is_released(monkeypatch):
+    """The claim's INSERT reached the server and only its answer was lost: the
+    retry sends at once, not after CLAIM_LEASE."""
+    monkeypatch.setattr(
+        emails, "time", SimpleNamespace(monotonic=time.monotonic, sleep=lambda s: None)
+    )
+
+    def answer_lost(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.lstrip().startswith("INSERT"):
+            raise OperationalError("server closed the connection unexpectedly")
+        return result
+
+    with connection.execute_wrapper(answer_lost), pytest.raises(OperationalError):
+        deliver()
+    assert OutgoingMessage.objects.get().claimed_at is None
+    send = Sender()
+    assert deliver(send=send) is True and send.calls == 1
 
 
 @pytest.mark.django_db
