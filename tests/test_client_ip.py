@@ -2,13 +2,11 @@
 only from settings.TRUSTED_PROXIES, read from the right."""
 
 import ipaddress
-import subprocess
-import sys
 
 import pytest
 
 from booking.http import client_ip
-from tests.test_deploy import ROOT, production_env
+from tests.test_deploy import run_in_production
 
 CLIENT = "198.51.100.4"
 
@@ -61,20 +59,6 @@ def test_an_entry_that_is_not_an_address_stops_at_the_proxy_that_wrote_it(rf):
 def test_without_trusted_proxies_forwarded_for_is_never_read(rf, settings):
     settings.TRUSTED_PROXIES = []
     assert ip(rf, "127.0.0.1", CLIENT) == "127.0.0.1"
-
-
-def run_in_production(code: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code],
-        cwd=ROOT,
-        env=production_env(
-            DJANGO_SETTINGS_MODULE="medspa.settings",
-            DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
-            **env,
-        ),
-        capture_output=True,
-        text=True,
-    )
 
 
 def test_production_defaults_believe_only_a_proxy_on_this_machine():

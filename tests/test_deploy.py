@@ -26,6 +26,22 @@ def production_env(**extra: str) -> dict[str, str]:
     }
 
 
+def run_in_production(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` after django.setup() in a new Python with production
+    settings and no database to reach (unless `env` names one)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code],
+        cwd=ROOT,
+        env=production_env(
+            DJANGO_SETTINGS_MODULE="medspa.settings",
+            DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
+        )
+        | env,
+        capture_output=True,
+        text=True,
+    )
+
+
 def url_of_the_test_database() -> str:
     """The URL of the database this test runs against (a fresh test database,
     not the development one `make run` filled with demo content)."""
@@ -85,20 +101,10 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
 def test_plain_http_health_probe_is_answered_not_redirected_in_production_mode():
     # A load balancer probes gunicorn over plain HTTP (SECURITY-REVIEW #18). The
     # database is unreachable here, so an answered probe is a 503, never a 301.
-    code = (
-        "import django; django.setup(); from django.test import Client; "
-        "client = Client(HTTP_HOST='example.com'); "
-        "print(client.get('/healthz').status_code, client.get('/').status_code)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=production_env(
-            DJANGO_SETTINGS_MODULE="medspa.settings",
-            DATABASE_URL="postgres://unused@127.0.0.1:1/unused",
-        ),
-        capture_output=True,
-        text=True,
+    result = run_in_production(
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='example.com')\n"
+        "print(client.get('/healthz').status_code, client.get('/').status_code)\n"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     healthz, home = result.stdout.split()

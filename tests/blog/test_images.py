@@ -1,7 +1,5 @@
 import errno
 import os
-import subprocess
-import sys
 from importlib import import_module
 from io import BytesIO
 
@@ -16,7 +14,7 @@ from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 from blog import images
 from blog.models import Article, BodyImage
 from tests.blog.factories import ArticleFactory, image_file
-from tests.test_deploy import ROOT, production_env
+from tests.test_deploy import run_in_production
 from tests.test_quality import html_errors
 
 pytestmark = pytest.mark.django_db
@@ -413,8 +411,7 @@ def peak_memory_mb(tmp_path, code: str, fmt: str) -> int:
     large.save(path, fmt)
     del large
     script = (
-        "import re, django\n"
-        "django.setup()\n"
+        "import re\n"
         "from django.core.files import File\n"
         "from django.core.files.storage import default_storage\n"
         "from blog import images\n"
@@ -430,17 +427,7 @@ def peak_memory_mb(tmp_path, code: str, fmt: str) -> int:
         f"{code}\n"
         "print((kb('VmHWM') - before) // 1024)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=production_env(
-            DJANGO_SETTINGS_MODULE="medspa.settings",
-            DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
-            DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
-        ),
-        capture_output=True,
-        text=True,
-    )
+    result = run_in_production(script, DJANGO_MEDIA_ROOT=str(tmp_path / "media"))
     assert result.returncode == 0, result.stderr
     return int(result.stdout.split()[-1])
 
