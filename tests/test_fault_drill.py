@@ -32,7 +32,7 @@ import pgserver
 import psycopg
 import pytest
 
-from tests.booking.factories import next_open_day
+from tests.booking.factories import form_data
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTAGE_SECONDS = 10
@@ -177,23 +177,13 @@ def book(port: int, number: int) -> tuple[list[int], str | None]:
     if status != 200:
         return [status], None
     email = f"patient{number}@drill.example"
-    form = {
+    # The page's own hidden fields: its CSRF and signed form tokens.
+    form = form_data(
+        first_name="Drill",
+        last_name=f"Patient{number}",
+        email=email,
         **dict(HIDDEN_INPUT.findall(html)),
-        "first_name": "Drill",
-        "last_name": f"Patient{number}",
-        "email": email,
-        "phone": "(217) 544-0123",
-        "treatment": "",
-        "preferred_date": next_open_day().isoformat(),
-        "preferred_time": "morning",
-        "patient_type": "new",
-        "contact_method": "text",
-        "message": "",
-        "consent": "on",
-        "source_article": "",
-        "source_path": "",
-        "leave_blank": "",
-    }
+    )
     posted, _, response = visitor.request("POST", "/book/request/", form)
     acknowledged = posted == 302 and response.headers["Location"].endswith(
         "/book/done/"
