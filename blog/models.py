@@ -3,28 +3,19 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    SearchVectorField,
-)
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models.functions import Now, Substr
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blog import images, richtext
-from blog.search import MARK_START, MARK_STOP
 
 # An article's medical review is due this long after the last one (or if never).
 REVIEW_INTERVAL = datetime.timedelta(days=365)
-# A search result's passages come from this much of the article's text.
-HEADLINE_SOURCE_CHARS = 3000
 # One message for the database constraint and the admin form, which shows it
 # next to the field (a constraint's own error is not tied to any field).
 HERO_ALT_REQUIRED = _("Describe the hero image in its alt text.")
@@ -45,6 +36,13 @@ class Category(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("blog:category", kwargs={"slug": self.slug})
+
+
+def _title_and_summary_vector() -> SearchVector:
+    """Title words weigh most in search, then the summary's."""
+    return SearchVector("title", weight="A", config="english") + SearchVector(
+        "summary", weight="B", config="english"
+    )
 
 
 class ArticleStatus(models.TextChoices):
@@ -75,9 +73,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(public_q())
 
     def for_listing(self) -> "ArticleQuerySet":
-        return self.defer("body", "body_html", "body_text", "toc").prefetch_related(
-            "categories"
-        )
+        return self.defer(
+            "body", "body_html", "body_text", "toc", "search_vector", "rank_vector"
+        ).prefetch_related("categories")
 
     def related_to(self, article: "Article", limit: int = 3) -> list["Article"]:
         """Return up to `limit` public articles for `article`'s page: the newest
@@ -91,7 +89,9 @@ class ArticleQuerySet(models.QuerySet):
         others = (
             self.published()
             .exclude(pk=article.pk)
-            .defer("body", "body_html", "body_text", "toc", "search_vector")
+            .defer(
+                "body", "body_html", "body_text", "toc", "search_vector", "rank_vector"
+            )
             .order_by("-published_at", "-id")
         )
         sharing = self.model.categories.through.objects.filter(
@@ -109,38 +109,6 @@ class ArticleQuerySet(models.QuerySet):
                 seen.add(candidate.pk)
                 related.append(candidate)
         return related[:limit]
-
-    def search(self, query: str) -> "ArticleQuerySet":
-        """Return the articles matching a web-search-style query (quotes, "or",
-        "-word"), best match first, each with a `headline`: the best passages of
-        its text, hits between search.MARK_START and MARK_STOP.
-
-        Title hits rank above summary hits above body hits (the weights of
-        search_vector). Chain it after published(); an empty query matches none.
-        """
-        if not query:
-            return self.none()
-        terms = SearchQuery(query, search_type="websearch", config="english")
-        return (
-            self.filter(search_vector=terms)
-            .annotate(
-                rank=SearchRank(models.F("search_vector"), terms),
-                # From the first few screens of text: ts_headline parses all
-                # it is given, ~2 ms for a long article, per result shown.
-                headline=SearchHeadline(
-                    Substr("body_text", 1, HEADLINE_SOURCE_CHARS),
-                    terms,
-                    config="english",
-                    start_sel=MARK_START,
-                    stop_sel=MARK_STOP,
-                    max_words=35,
-                    min_words=15,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            )
-            .order_by("-rank", "-published_at", "-id")
-        )
 
     def review_due(self) -> "ArticleQuerySet":
         """Articles the review queue lists: never reviewed, changed since their
@@ -288,9 +256,15 @@ class Article(models.Model):
     excerpt = models.CharField(max_length=300, blank=True, editable=False)
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
     search_vector = models.GeneratedField(
-        expression=SearchVector("title", weight="A", config="english")
-        + SearchVector("summary", weight="B", config="english")
+        expression=_title_and_summary_vector()
         + SearchVector("body_text", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    # What search ranks by (blog.search): small enough to stay in the row, so
+    # ranking every match never decompresses the whole text's vector.
+    rank_vector = models.GeneratedField(
+        expression=_title_and_summary_vector(),
         output_field=SearchVectorField(),
         db_persist=True,
     )

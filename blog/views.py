@@ -1,10 +1,23 @@
+from django.core.cache import caches
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.views import View
 from django.views.generic import DetailView, ListView
 
+from blog import search
 from blog.models import Article, Category
-from blog.search import clean_query
+from medspa.page_cache import PAGE_SECONDS, SEARCH_CACHE_ALIAS
 
 PAGE_SIZE = 12
+# Where the query and the results go in the page kept around search results.
+# clean_query() removes private-use characters from queries.
+QUERY_SLOT = "\ue010query\ue010"
+RESULTS_SLOT = "<!--results-->"
 
 
 class ArticleListView(ListView):
@@ -25,15 +38,74 @@ class CategoryView(ArticleListView):
         return super().get_context_data(category=self.category, **kwargs)
 
 
-class SearchView(ArticleListView):
+class SearchView(View):
+    """Search results. A page for a visitor without a session is put together
+    from the page around the results, rendered once per process and page-cache
+    version (medspa.page_cache sets request.page_version), and the results,
+    rendered on their own: a query no one asked before renders a dozen
+    template nodes instead of the whole page (bench/PERFORMANCE.md, "13")."""
+
     template_name = "blog/search.html"
+    results_template_name = "blog/includes/search_results.html"
 
-    def get_queryset(self):
-        self.query = clean_query(self.request.GET.get("q", ""))
-        return super().get_queryset().search(self.query)
+    def get(self, request):
+        query = search.clean_query(request.GET.get("q", ""))
+        if not query:
+            return TemplateResponse(request, self.template_name, {"query": ""})
+        results = self.results_html(query, self.page_number())
+        version = getattr(request, "page_version", None)
+        if version is None:
+            return TemplateResponse(
+                request, self.template_name, {"query": query, "results": results}
+            )
+        page = self.page_around_results(request, version)
+        # The page is our own render: an escaped query cannot hold RESULTS_SLOT,
+        # and the results go in last, so nothing in them is replaced.
+        return HttpResponse(
+            page.replace(QUERY_SLOT, escape(query)).replace(RESULTS_SLOT, results)
+        )
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(query=self.query, **kwargs)
+    def page_number(self) -> int:
+        try:
+            number = int(self.request.GET.get("page", 1))
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise Http404("No such page of results.")
+        return number
+
+    def results_html(self, query: str, number: int) -> str:
+        results = search.find(query, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        # The query counted the matches; the paginator only does the arithmetic.
+        paginator = Paginator(range(results.total), PAGE_SIZE)
+        try:
+            page = paginator.page(number)
+        except InvalidPage:
+            raise Http404("No such page of results.") from None
+        return render_to_string(
+            self.results_template_name,
+            {
+                "query": query,
+                "cards": search.result_cards(results.hits),
+                "paginator": paginator,
+                "page_obj": page,
+                "is_paginated": page.has_other_pages(),
+            },
+        )
+
+    def page_around_results(self, request, version) -> str:
+        cache = caches[SEARCH_CACHE_ALIAS]
+        key = f"search-page:{request.scheme}://{request.get_host()}"
+        stored = cache.get(key)
+        if stored is not None and stored[0] == version:
+            return stored[1]
+        page = render_to_string(
+            self.template_name,
+            {"query": QUERY_SLOT, "results": mark_safe(RESULTS_SLOT)},  # noqa: S308
+            request=request,
+        )
+        cache.set(key, (version, page), PAGE_SECONDS)
+        return page
 
 
 # Visitors without a session get the page from medspa.page_cache and never
@@ -55,7 +127,7 @@ class ArticleDetailView(DetailView):
         return (
             articles.select_related("treatment", "review__reviewer")
             .prefetch_related("categories")
-            .defer("body_text", "search_vector")
+            .defer("body_text", "search_vector", "rank_vector")
         )
 
     def get_context_data(self, **kwargs):

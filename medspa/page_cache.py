@@ -95,6 +95,8 @@ class PageCacheMiddleware:
         stored = cache.get(key)
         if stored is not None and stored[0] == version:
             return self._response(stored)
+        # The view may key pieces of the page by it (blog.views.SearchView).
+        request.page_version = version
         response = self.get_response(request)
         if (
             response.status_code == 200

@@ -148,6 +148,13 @@ CACHES = {
         "LOCATION": "searches",
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
+    # Search results' article cards, per process (blog.search.result_cards):
+    # room for every card of a large library.
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "cards",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
     # The blank request form, per process (booking.views.requests): visitors
     # choose its ?treatment= and ?article=, so it cannot crowd out the rest.
     "forms": {

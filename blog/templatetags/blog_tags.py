@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from blog import richtext, search
+from blog import richtext
 from blog.models import Article
 
 register = template.Library()
@@ -17,11 +17,6 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 @register.inclusion_tag("blog/includes/latest_list.html")
 def latest_articles(count: int = 3):
     return {"articles": Article.objects.published().for_listing()[:count]}
-
-
-@register.filter
-def highlight(headline: str) -> SafeString:
-    return search.highlight(headline or "")
 
 
 @register.filter

@@ -6,12 +6,10 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from blog.models import (
-    HEADLINE_SOURCE_CHARS,
     HERO_ALT_REQUIRED,
     REVIEW_INTERVAL,
     Article,
 )
-from blog.search import MARK_START
 from tests.blog.factories import ArticleFactory, CategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -211,45 +209,6 @@ def test_related_to_is_one_query(django_assert_num_queries):
     article = Article.objects.prefetch_related("categories").first()
     with django_assert_num_queries(1):
         Article.objects.related_to(article)
-
-
-def test_search_finds_matches_best_first_and_leaves_out_the_rest():
-    body_hit = ArticleFactory(title="Caring for skin", body="<p>About dysport.</p>")
-    title_hit = ArticleFactory(title="Dysport explained", body="<p>Facts.</p>")
-    miss = ArticleFactory(title="Sunscreen", body="<p>Sunscreen daily.</p>")
-    found = list(Article.objects.search("dysport"))
-    assert found == [title_hit, body_hit]
-    assert miss not in found
-    assert MARK_START in found[1].headline  # the hit is marked for highlighting
-
-
-def test_search_finds_a_hit_anywhere_and_quotes_the_opening_text():
-    """Passages come from the first HEADLINE_SOURCE_CHARS of the text (cost:
-    bench/PERFORMANCE.md, "12"); a later hit still finds the article."""
-    filler = "<p>" + "Skin care basics. " * (HEADLINE_SOURCE_CHARS // 18) + "</p>"
-    late = ArticleFactory(title="Care", body=filler + "<p>About dysport.</p>")
-    [found] = Article.objects.search("dysport")
-    assert found == late
-    assert MARK_START not in found.headline
-    assert found.headline.startswith("Skin care basics.")
-
-
-def test_search_understands_web_search_syntax():
-    both = ArticleFactory(title="Dysport and sunscreen")
-    dysport = ArticleFactory(title="Dysport only")
-    assert list(Article.objects.search("dysport -sunscreen")) == [dysport]
-    assert both in Article.objects.search('"dysport and sunscreen"')
-
-
-def test_search_of_nothing_finds_nothing():
-    ArticleFactory(title="Dysport explained")
-    assert not Article.objects.search("").exists()
-
-
-def test_search_chains_after_published(visibility_set):
-    found = set(Article.objects.published().search("wrinkle"))
-    assert found == {visibility_set["published"]}
-    assert visibility_set["draft"] in Article.objects.search("wrinkle")
 
 
 def test_references_keep_only_web_links():
