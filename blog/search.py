@@ -11,7 +11,7 @@ import datetime
 import re
 
 from django.core.cache import caches
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -41,7 +41,7 @@ _SNIPPET_SLOT = "<!--snippet-->"
 # The full-text condition stands alone in the innermost query, kept apart by
 # OFFSET 0 (the planner never merges such a subquery into its parent), so
 # that the GIN index is the one way to find the rows; the sequential scan is
-# switched off for the transaction. The planner prices a sequential scan by
+# switched off for the statement (find()). The planner prices a sequential scan by
 # the pages it reads, not by the article vectors it would decompress to test
 # each row, so when most articles match it picks a plan several times slower
 # than the index's. The window count comes with the page: the paginator costs
@@ -107,10 +107,12 @@ def find(query: str, *, offset: int, limit: int) -> ResultPage:
         "offset": offset,
         "headline_options": HEADLINE_OPTIONS,
     }
-    using = router.db_for_read(Article)
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(_PAGE_SQL, params)
+    with connections[router.db_for_read(Article)].cursor() as cursor:
+        # One round trip: Django binds the parameters on the client, so both
+        # statements go as one simple query, which PostgreSQL runs as one
+        # transaction; the SET LOCAL lasts for it (bench/PERFORMANCE.md, "13").
+        cursor.execute("SET LOCAL enable_seqscan = off;" + _PAGE_SQL, params)
+        cursor.nextset()
         rows = cursor.fetchall()
     return ResultPage(
         hits=[Hit(pk, updated_at, headline) for pk, updated_at, _, headline in rows],
