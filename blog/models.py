@@ -3,7 +3,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
@@ -38,13 +38,6 @@ class Category(models.Model):
         return reverse("blog:category", kwargs={"slug": self.slug})
 
 
-def _title_and_summary_vector() -> SearchVector:
-    """Title words weigh most in search, then the summary's."""
-    return SearchVector("title", weight="A", config="english") + SearchVector(
-        "summary", weight="B", config="english"
-    )
-
-
 class ArticleStatus(models.TextChoices):
     """Article.Status; defined here so Article.Meta's constraints can name it."""
 
@@ -73,9 +66,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(public_q())
 
     def for_listing(self) -> "ArticleQuerySet":
-        return self.defer(
-            "body", "body_html", "body_text", "toc", "search_vector", "rank_vector"
-        ).prefetch_related("categories")
+        return self.defer("body", "body_html", "body_text", "toc").prefetch_related(
+            "categories"
+        )
 
     def related_to(self, article: "Article", limit: int = 3) -> list["Article"]:
         """Return up to `limit` public articles for `article`'s page: the newest
@@ -89,9 +82,7 @@ class ArticleQuerySet(models.QuerySet):
         others = (
             self.published()
             .exclude(pk=article.pk)
-            .defer(
-                "body", "body_html", "body_text", "toc", "search_vector", "rank_vector"
-            )
+            .defer("body", "body_html", "body_text", "toc")
             .order_by("-published_at", "-id")
         )
         sharing = self.model.categories.through.objects.filter(
@@ -255,19 +246,6 @@ class Article(models.Model):
     toc = models.JSONField(default=list, blank=True, editable=False)
     excerpt = models.CharField(max_length=300, blank=True, editable=False)
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
-    search_vector = models.GeneratedField(
-        expression=_title_and_summary_vector()
-        + SearchVector("body_text", weight="C", config="english"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
-    # What search ranks by (blog.search): small enough to stay in the row, so
-    # ranking every match never decompresses the whole text's vector.
-    rank_vector = models.GeneratedField(
-        expression=_title_and_summary_vector(),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -283,7 +261,6 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_public_idx"),
             # Keeps "the newest edit" an index lookup for the page-cache version.
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
-            GinIndex(fields=["search_vector"], name="article_search_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -443,6 +420,34 @@ class Article(models.Model):
 
     def seo_description_or_excerpt(self) -> str:
         return self.seo_description or self.excerpt
+
+
+class ArticleSearch(models.Model):
+    """What search reads (blog.search), one row per article, written only by
+    the database: a trigger (migration 0013) fills it on every insert and
+    update of an article; it goes with its article.
+
+    Narrow on purpose: a query most articles match ranks every match, and
+    these rows are a fraction of an article row's size, with the columns it
+    reads first (bench/PERFORMANCE.md, "13").
+    """
+
+    article = models.OneToOneField(
+        Article, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10)
+    published_at = models.DateTimeField(null=True)
+    updated_at = models.DateTimeField()
+    # Title words weigh most (A), then the summary's (B): results rank by it.
+    rank_vector = SearchVectorField()
+    # The title's, summary's and text's (C) words: what a query must match.
+    search_vector = SearchVectorField()
+
+    class Meta:
+        indexes = [GinIndex(fields=["search_vector"], name="article_search_idx")]
+
+    def __str__(self) -> str:
+        return f"Search row of article {self.article_id}"
 
 
 class ArticleReview(models.Model):

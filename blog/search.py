@@ -1,5 +1,5 @@
 """Article search: tidy the query, find a page of public articles, render their
-cards with highlighted passages.
+cards with the query's words marked in each excerpt.
 
 Cost matters here: a query no one asked before misses every page cache, and in
 a large library most articles can match a common query ("botox side effects").
@@ -16,55 +16,26 @@ from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from blog.models import Article, ArticleStatus
+from blog.models import Article
 
 # Private-use characters mark the hits: unlike <mark>, they survive escaping,
-# and body_text never contains them (richtext strips them). Queries lose all
-# private-use characters: pages use some to mark where a query goes.
+# and body_text never contains them (richtext strips them); one typed into a
+# summary would only show as a stray highlight. Queries lose all private-use
+# characters: pages use some to mark where a query goes.
 MARK_START = "\ue000"
 MARK_STOP = "\ue001"
 MAX_QUERY_LENGTH = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\ue000-\uf8ff]")
 
 # A result shows its excerpt (the summary, or the text's opening) with the
-# query's words marked: ts_headline parses all it is given, and an excerpt is
-# short (Article.excerpt), ~0.04 ms a result.
+# query's words marked. ts_headline parses all the text it is given: an
+# excerpt is short, where passages picked from the whole text cost ~2 ms a
+# result (bench/PERFORMANCE.md, "12").
 HEADLINE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"
 CARDS_CACHE_ALIAS = "cards"
 # Where a result's marked excerpt goes in its cached card. Escaped text can never
 # contain it: every "<" from an article or a query is escaped.
 _SNIPPET_SLOT = "<!--snippet-->"
-
-# Title hits rank above summary hits (rank_vector's weights), then the newest
-# first; an article that matches only in its text ranks by date.
-#
-# The full-text condition stands alone in the innermost query, kept apart by
-# OFFSET 0 (the planner never merges such a subquery into its parent), so
-# that the GIN index is the one way to find the rows; the sequential scan is
-# switched off for the statement (find()). The planner prices a sequential scan by
-# the pages it reads, not by the article vectors it would decompress to test
-# each row, so when most articles match it picks a plan several times slower
-# than the index's. The window count comes with the page: the paginator costs
-# no query. Headlines are made for the page's rows only, after the LIMIT.
-_PAGE_SQL = """
-SELECT page.id, page.updated_at, page.total,
-       ts_headline('english', article.excerpt,
-                   websearch_to_tsquery('english', %(query)s), %(headline_options)s)
-FROM (
-    SELECT id, updated_at, rank, published_at, count(*) OVER () AS total
-    FROM (
-        SELECT id, status, published_at, updated_at, ts_rank(rank_vector, query) AS rank
-        FROM blog_article, websearch_to_tsquery('english', %(query)s) AS query
-        WHERE search_vector @@ query
-        OFFSET 0
-    ) AS matches
-    WHERE status = %(published)s AND published_at <= statement_timestamp()
-    ORDER BY rank DESC, published_at DESC, id DESC
-    LIMIT %(limit)s OFFSET %(offset)s
-) AS page
-JOIN blog_article AS article ON article.id = page.id
-ORDER BY page.rank DESC, page.published_at DESC, page.id DESC
-"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,19 +71,12 @@ def find(query: str, *, offset: int, limit: int) -> ResultPage:
     query. An empty query, or one of only common words, matches none."""
     if not query:
         return ResultPage(hits=[], total=0)
-    params = {
-        "query": query,
-        "published": ArticleStatus.PUBLISHED,
-        "limit": limit,
-        "offset": offset,
-        "headline_options": HEADLINE_OPTIONS,
-    }
     with connections[router.db_for_read(Article)].cursor() as cursor:
-        # One round trip: Django binds the parameters on the client, so both
-        # statements go as one simple query, which PostgreSQL runs as one
-        # transaction; the SET LOCAL lasts for it (bench/PERFORMANCE.md, "13").
-        cursor.execute("SET LOCAL enable_seqscan = off;" + _PAGE_SQL, params)
-        cursor.nextset()
+        # A database function, made by migration blog 0013 (why: there).
+        cursor.execute(
+            "SELECT * FROM blog_search_page(%s, %s, %s, %s)",
+            [query, limit, offset, HEADLINE_OPTIONS],
+        )
         rows = cursor.fetchall()
     return ResultPage(
         hits=[Hit(pk, updated_at, headline) for pk, updated_at, _, headline in rows],

@@ -122,12 +122,12 @@ class ArticleDetailView(DetailView):
             articles = Article.objects.all()
         else:
             articles = Article.objects.published()
-        # The page shows body_html; the search text and vector are never shown.
+        # The page shows body_html; the search text is never shown.
         # The editor's source is read: the byline checks its review against it.
         return (
             articles.select_related("treatment", "review__reviewer")
             .prefetch_related("categories")
-            .defer("body_text", "search_vector", "rank_vector")
+            .defer("body_text")
         )
 
     def get_context_data(self, **kwargs):
