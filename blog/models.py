@@ -47,7 +47,8 @@ class ArticleStatus(models.TextChoices):
 
 
 def public_q() -> models.Q:
-    """The public-visibility rule (see ArticleQuerySet.published)."""
+    """The public-visibility rule (see ArticleQuerySet.published). Search
+    applies it in SQL too: blog_search_page(), migration blog 0013."""
     return models.Q(status=ArticleStatus.PUBLISHED, published_at__lte=Now())
 
 
@@ -65,10 +66,12 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(public_q())
 
+    def for_cards(self) -> "ArticleQuerySet":
+        """What an article's card shows, without the text it never shows."""
+        return self.defer("body", "body_html", "body_text", "toc")
+
     def for_listing(self) -> "ArticleQuerySet":
-        return self.defer("body", "body_html", "body_text", "toc").prefetch_related(
-            "categories"
-        )
+        return self.for_cards().prefetch_related("categories")
 
     def related_to(self, article: "Article", limit: int = 3) -> list["Article"]:
         """Return up to `limit` public articles for `article`'s page: the newest
@@ -424,8 +427,9 @@ class Article(models.Model):
 
 class ArticleSearch(models.Model):
     """What search reads (blog.search), one row per article, written only by
-    the database: a trigger (migration 0013) fills it on every insert and
-    update of an article; it goes with its article.
+    the database: a trigger (migration 0013) writes it when an article is
+    inserted or an update changes what search reads, and deletes it with the
+    article (so Django does nothing on delete).
 
     Narrow on purpose: a query most articles match ranks every match, and
     these rows are a fraction of an article row's size, with the columns it
@@ -433,7 +437,7 @@ class ArticleSearch(models.Model):
     """
 
     article = models.OneToOneField(
-        Article, primary_key=True, on_delete=models.CASCADE, related_name="+"
+        Article, primary_key=True, on_delete=models.DO_NOTHING, related_name="+"
     )
     status = models.CharField(max_length=10)
     published_at = models.DateTimeField(null=True)

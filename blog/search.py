@@ -88,9 +88,11 @@ def result_cards(hits: list[Hit]) -> SafeString:
     """The hits' cards (blog/includes/article_card.html), one after another,
     each with its marked excerpt.
 
-    A card is rendered once per article and edit (updated_at moves with every
-    change a card shows) and kept per process, so a page of results costs one
-    cache read instead of a dozen template renders.
+    A card is rendered once per article and edit and kept per process, so a
+    page of results costs one cache read instead of a dozen template renders.
+    updated_at moves with every change a card shows: a save sets it, and code
+    that updates articles through a queryset sets it too (blog.reviews,
+    blog.wordpress, the admin's actions), as the page cache needs anyway.
     """
     cache = caches[CARDS_CACHE_ALIAS]
     keys = {hit.pk: f"card:{hit.pk}:{hit.updated_at.isoformat()}" for hit in hits}
@@ -108,7 +110,7 @@ def result_cards(hits: list[Hit]) -> SafeString:
                     "snippet": mark_safe(_SNIPPET_SLOT),  # noqa: S308 - a constant
                 }
             )
-            for article in Article.objects.filter(pk__in=missing).for_listing()
+            for article in Article.objects.filter(pk__in=missing).for_cards()
         }
         cache.set_many(rendered)
         cards.update(rendered)

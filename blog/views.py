@@ -18,6 +18,8 @@ PAGE_SIZE = 12
 # clean_query() removes private-use characters from queries.
 QUERY_SLOT = "\ue010query\ue010"
 RESULTS_SLOT = "<!--results-->"
+# Deeper pages are refused before any query: their offset would overflow.
+MAX_RESULTS_PAGE = 10_000
 
 
 class ArticleListView(ListView):
@@ -67,10 +69,10 @@ class SearchView(View):
 
     def page_number(self) -> int:
         try:
-            number = int(self.request.GET.get("page", 1))
+            number = int(self.request.GET.get("page") or 1)
         except ValueError:
             number = 0
-        if number < 1:
+        if not 1 <= number <= MAX_RESULTS_PAGE:
             raise Http404("No such page of results.")
         return number
 
@@ -101,7 +103,12 @@ class SearchView(View):
             return stored[1]
         page = render_to_string(
             self.template_name,
-            {"query": QUERY_SLOT, "results": mark_safe(RESULTS_SLOT)},  # noqa: S308
+            {
+                "query": QUERY_SLOT,
+                "results": mark_safe(RESULTS_SLOT),  # noqa: S308 - a constant
+                # Shared by every visitor: never a message of this one's.
+                "messages": (),
+            },
             request=request,
         )
         cache.set(key, (version, page), PAGE_SECONDS)

@@ -149,10 +149,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
     # Search results' article cards, per process (blog.search.result_cards):
-    # room for every card of a large library.
+    # room for every card of a large library, kept until the article changes
+    # (the key holds its updated_at).
     "cards": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "cards",
+        "TIMEOUT": None,
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
     # The blank request form, per process (booking.views.requests): visitors

@@ -7,22 +7,49 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
-# An article's search row, written on every insert and update of the article
-# (an upsert, so an update also mends a row that went missing).
+# What search reads of an article's words: the rank vector (title words weigh
+# most, then the summary's) and the full-text vector (those and the text's).
+CREATE_VECTORS = """
+CREATE FUNCTION blog_article_search_vectors(
+    title text, summary text, body_text text,
+    OUT rank_vector tsvector, OUT search_vector tsvector
+) LANGUAGE sql IMMUTABLE AS $$
+    SELECT rank, rank || setweight(to_tsvector('english', coalesce(body_text, '')), 'C')
+    FROM (
+        SELECT setweight(to_tsvector('english', coalesce(title, '')), 'A')
+               || setweight(to_tsvector('english', coalesce(summary, '')), 'B') AS rank
+    ) AS vectors
+$$;
+"""
+
+# An article's search row follows the article: written when it is inserted or
+# an update touches what search reads (the vectors only when the words
+# changed), removed with it. Updates of anything else (a review, a
+# fingerprint, a treatment set to NULL) leave it alone: when Django deletes a
+# reviewed article it first updates the article's review, and a row written
+# back then would outlive the article.
 CREATE_SYNC = """
 CREATE FUNCTION blog_articlesearch_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    rank_vector tsvector :=
-        setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A')
-        || setweight(to_tsvector('english', coalesce(NEW.summary, '')), 'B');
 BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM blog_articlesearch WHERE article_id = OLD.id;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'UPDATE'
+       AND (NEW.title, NEW.summary, NEW.body_text)
+           IS NOT DISTINCT FROM (OLD.title, OLD.summary, OLD.body_text) THEN
+        UPDATE blog_articlesearch
+        SET status = NEW.status, published_at = NEW.published_at,
+            updated_at = NEW.updated_at
+        WHERE article_id = NEW.id;
+        IF FOUND THEN
+            RETURN NULL;
+        END IF;
+    END IF;
     INSERT INTO blog_articlesearch
         (article_id, status, published_at, updated_at, rank_vector, search_vector)
-    VALUES (
-        NEW.id, NEW.status, NEW.published_at, NEW.updated_at, rank_vector,
-        rank_vector
-        || setweight(to_tsvector('english', coalesce(NEW.body_text, '')), 'C')
-    )
+    SELECT NEW.id, NEW.status, NEW.published_at, NEW.updated_at, *
+    FROM blog_article_search_vectors(NEW.title, NEW.summary, NEW.body_text)
     ON CONFLICT (article_id) DO UPDATE SET
         status = EXCLUDED.status,
         published_at = EXCLUDED.published_at,
@@ -32,14 +59,19 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-CREATE TRIGGER blog_article_search_sync AFTER INSERT OR UPDATE ON blog_article
-FOR EACH ROW EXECUTE FUNCTION blog_articlesearch_sync();
--- The articles there are: an update that changes nothing fills their rows.
-UPDATE blog_article SET id = id;
+CREATE TRIGGER blog_article_search_sync
+AFTER INSERT OR DELETE
+   OR UPDATE OF title, summary, body_text, status, published_at, updated_at
+ON blog_article FOR EACH ROW EXECUTE FUNCTION blog_articlesearch_sync();
+INSERT INTO blog_articlesearch
+    (article_id, status, published_at, updated_at, rank_vector, search_vector)
+SELECT id, status, published_at, updated_at, vectors.*
+FROM blog_article, blog_article_search_vectors(title, summary, body_text) AS vectors;
 """
 DROP_SYNC = """
 DROP TRIGGER blog_article_search_sync ON blog_article;
 DROP FUNCTION blog_articlesearch_sync();
+DROP FUNCTION blog_article_search_vectors(text, text, text);
 """
 
 # The public articles matching a web-search-style query, best first: title
@@ -64,8 +96,9 @@ LANGUAGE plpgsql STABLE SET enable_seqscan = off AS $$
 BEGIN
     RETURN QUERY
     SELECT page.article_id, page.updated_at, page.total,
-           ts_headline('english', article.excerpt, websearch_to_tsquery('english', query),
-                       headline_options)
+           -- Without the marks' own characters, should an excerpt hold one.
+           ts_headline('english', translate(article.excerpt, U&'\\E000\\E001', ''),
+                       websearch_to_tsquery('english', query), headline_options)
     FROM (
         SELECT article_id, updated_at, rank, published_at, count(*) OVER () AS total
         FROM (
@@ -98,7 +131,7 @@ class Migration(migrations.Migration):
                 (
                     "article",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         primary_key=True,
                         related_name="+",
                         serialize=False,
@@ -116,17 +149,18 @@ class Migration(migrations.Migration):
             model_name="article",
             name="article_search_idx",
         ),
+        migrations.RemoveField(
+            model_name="article",
+            name="search_vector",
+        ),
+        migrations.RunSQL(CREATE_VECTORS + CREATE_SYNC, DROP_SYNC),
+        # After the rows are in: one build instead of an insert at a time.
         migrations.AddIndex(
             model_name="articlesearch",
             index=django.contrib.postgres.indexes.GinIndex(
                 fields=["search_vector"], name="article_search_idx"
             ),
         ),
-        migrations.RemoveField(
-            model_name="article",
-            name="search_vector",
-        ),
-        migrations.RunSQL(CREATE_SYNC, DROP_SYNC),
         migrations.RunSQL(
             CREATE_SEARCH_PAGE,
             "DROP FUNCTION blog_search_page(text, integer, integer, text)",

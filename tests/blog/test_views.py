@@ -277,9 +277,8 @@ def test_list_query_count_is_fixed(client, django_assert_num_queries, size):
         article.categories.add(category)
     with django_assert_num_queries(5):  # + the category itself
         client.get(reverse("blog:category", kwargs={"slug": category.slug}))
-    # The site version; the results; the cards not rendered yet: the articles,
-    # their categories.
-    with django_assert_num_queries(4):
+    # The site version; the results; the cards not rendered yet.
+    with django_assert_num_queries(3):
         client.get(reverse("blog:search"), {"q": "article"})
     with django_assert_num_queries(2):  # the cards are kept
         client.get(reverse("blog:search"), {"q": "number"})
