@@ -19,9 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from blog.models import Article
 
 # Private-use characters mark the hits: unlike <mark>, they survive escaping,
-# and body_text never contains them (richtext strips them); one typed into a
-# summary would only show as a stray highlight. Queries lose all private-use
-# characters: pages use some to mark where a query goes.
+# and excerpts lose them before marking (blog_search_page()). Queries lose all
+# private-use characters: pages use some to mark where a query goes.
 MARK_START = "\ue000"
 MARK_STOP = "\ue001"
 MAX_QUERY_LENGTH = 100

@@ -18,7 +18,8 @@ PAGE_SIZE = 12
 # clean_query() removes private-use characters from queries.
 QUERY_SLOT = "\ue010query\ue010"
 RESULTS_SLOT = "<!--results-->"
-# Deeper pages are refused before any query: their offset would overflow.
+# Deeper pages are refused before any query: a sane bound (120,000 results)
+# that keeps any offset well inside the database function's integer.
 MAX_RESULTS_PAGE = 10_000
 
 

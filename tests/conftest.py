@@ -39,6 +39,7 @@ def _fast_and_isolated(settings, tmp_path, monkeypatch):
     caches["times"].clear()
     caches["pages"].clear()
     caches["searches"].clear()
+    caches["cards"].clear()
     caches["forms"].clear()
 
 

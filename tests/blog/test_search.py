@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,6 +130,24 @@ def test_the_search_rows_follow_every_change_of_an_article():
         [ArticleFactory.build(title="Sunscreen daily", published_at=timezone.now())]
     )
     assert found_pks("sunscreen") == [bulk.pk]
+
+
+def test_the_vectors_are_made_again_only_when_the_words_change():
+    article = ArticleFactory(title="Dysport explained")
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute(
+            """CREATE OR REPLACE FUNCTION blog_article_search_vectors(
+                   title text, summary text, body_text text,
+                   OUT rank_vector tsvector, OUT search_vector tsvector
+               ) LANGUAGE plpgsql AS $$
+               BEGIN RAISE EXCEPTION 'vectors made'; END $$"""
+        )
+    article.status = Article.Status.DRAFT
+    article.save()  # every column written, the words unchanged
+    assert found_pks("dysport") == []
+    article.title = "Xeomin explained"
+    with pytest.raises(DatabaseError, match="vectors made"):
+        article.save()
 
 
 def test_a_deleted_article_takes_its_search_row_with_it():
@@ -257,7 +275,12 @@ def test_a_page_that_does_not_exist_is_404(client, page):
     for n in range(13):
         ArticleFactory(title=f"Peel guide {n}")
     assert search_page(client, "peel", page="2").status_code == 200
+    assert "13 articles found" in search_page(client, "peel", page="").text
     assert search_page(client, "peel", page=page).status_code == 404
+
+
+def test_cards_are_kept_until_their_article_changes():
+    assert caches[search.CARDS_CACHE_ALIAS].default_timeout is None
 
 
 def test_no_match_says_so_kindly(client):
