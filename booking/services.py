@@ -109,7 +109,9 @@ def _submit(
     ratelimit.lock_until_commit(f"booking.form_token:{form_token}")
     # One query finds both this form's row (a replay) and any duplicate.
     earlier = list(
-        AppointmentRequest.objects.submitted_before(form_token=form_token, **patient)
+        AppointmentRequest.objects.submitted_before(
+            form_token=form_token, email=patient["email"]
+        )
     )
     replay = next((r for r in earlier if r.form_token == form_token), None)
     if replay is not None:
@@ -119,8 +121,10 @@ def _submit(
 
     ratelimit.spend(scope="post", subject=client_ip or "unknown")
 
-    if earlier:
-        return earlier[0]  # the same request, sent again from a new form
+    resent_since = timezone.now() - AppointmentRequest.DUPLICATE_WINDOW
+    for candidate in earlier:
+        if candidate.created_at >= resent_since and _same_details(candidate, patient):
+            return candidate  # the same request, sent again from a new form
 
     acknowledgments = ratelimit.hit(
         scope="acknowledgment",

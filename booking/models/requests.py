@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -168,26 +169,23 @@ class AppointmentRequestQuerySet(models.QuerySet):
             anonymized_at__isnull=True,
         )
 
-    def submitted_before(
-        self, *, form_token, **patient
-    ) -> "AppointmentRequestQuerySet":
-        """The request stored from this form, if any, and the new requests from
-        the last DUPLICATE_WINDOW identical in everything the patient typed (a
-        patient who went back and sent the same form again), oldest first.
+    def submitted_before(self, *, form_token, email) -> "AppointmentRequestQuerySet":
+        """The request stored from this form, if any, and the requests from this
+        address still new, oldest first: where a patient who went back and sent
+        the same form again would find their request.
 
-        A request that differs in any field is a different request and is never
-        treated as a duplicate, so nothing the patient typed is lost.
+        Whether one is that request (sent within DUPLICATE_WINDOW, identical in
+        everything the patient typed) is booking.services' comparison, made in
+        Python: with the time or the other fields in the query, PostgreSQL
+        working from statistics older than the latest requests read every
+        recent request, or every one for the treatment, on each post
+        (PERFORMANCE.md 14). As it is, only the form token and the address's
+        index (request_email) can serve it.
         """
-        email = patient.pop("email")
-        duplicate = models.Q(
-            **patient,
-            email__iexact=email,
-            status=AppointmentRequest.Status.NEW,
-            created_at__gte=timezone.now() - AppointmentRequest.DUPLICATE_WINDOW,
-        )
-        return self.filter(models.Q(form_token=form_token) | duplicate).order_by(
-            "created_at"
-        )
+        return self.filter(
+            models.Q(form_token=form_token)
+            | models.Q(email__iexact=email, status=AppointmentRequest.Status.NEW)
+        ).order_by("created_at")
 
     def today_counts(self) -> dict[str, int]:
         """Counts for the admin index: new, to call back, scheduled today."""
@@ -386,6 +384,11 @@ class AppointmentRequest(Lifecycle):
         ordering = ["-created_at"]
         verbose_name = _("appointment request")
         permissions = [("export_appointmentrequest", _("Can export requests as CSV"))]
+        indexes = [
+            # The duplicate check's lookup (submitted_before): the few requests
+            # of one address, however many others there are.
+            models.Index(Upper("email"), name="request_email"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(consent=True)
