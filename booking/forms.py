@@ -247,16 +247,15 @@ class AppointmentRequestForm(PatientDetailsForm, forms.ModelForm):
     source_path = forms.CharField(widget=forms.HiddenInput, required=False)
 
     PLUMBING_FIELDS = ("form_token", "source_article", "source_path")
-    # Excluding the treatment below moves its field last; shown in this order.
+    # Leaving the treatment out of Meta.fields moves its field last.
     field_order = AppointmentRequest.PATIENT_FIELDS
 
     class Meta:
         model = AppointmentRequest
-        fields = AppointmentRequest.PATIENT_FIELDS
-        # Left out of the model's validation: the field's own queryset has
-        # already found an active treatment, and the model would ask the
-        # database again whether it exists (a query per post).
-        exclude = ["treatment"]
+        # The treatment is the declared field above, left out of the model's
+        # validation: its queryset has already found an active treatment, and
+        # the model would ask the database again whether it exists.
+        fields = [f for f in AppointmentRequest.PATIENT_FIELDS if f != "treatment"]
         widgets = PATIENT_WIDGETS | {"preferred_time": forms.RadioSelect}
         labels = PATIENT_LABELS | {"preferred_time": _("Preferred time of day")}
         help_texts = PATIENT_HELP_TEXTS

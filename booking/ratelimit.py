@@ -3,6 +3,7 @@ acknowledgment emails per recipient. No cache server needed, and every app
 server shares the same counts. Also the advisory locks that serialise
 concurrent writes of one thing (lock_until_commit)."""
 
+import dataclasses
 import datetime
 
 from django.conf import settings
@@ -21,41 +22,61 @@ class RateLimited(Exception):
     """Raised when a client has used up its attempts for the current window."""
 
 
-def hit(*, scope: str, subject: str, window_seconds: int) -> int:
-    """Count one event for `subject` in the current window; return the count.
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One thing to count: `subject` in `scope`, in windows of `window_seconds`."""
 
-    The stored key is an HMAC of scope and subject, never the address itself.
-    Inside a transaction the counter row stays locked until it ends, so the
-    count and whatever the caller does with it settle together.
+    scope: str
+    subject: str
+    window_seconds: int
+
+
+def hit(*events: Event) -> list[int]:
+    """Count each event in its current window; return the counts, in order.
+
+    One statement for all of them, so concurrent posts from one client cannot
+    both read "4". The stored key is an HMAC of scope and subject, never the
+    address itself. Inside a transaction the counter rows stay locked until it
+    ends, so the counts and whatever the caller does with them settle
+    together. No two events may share a scope and subject.
     """
     now = int(timezone.now().timestamp())
-    window_start = datetime.datetime.fromtimestamp(
-        now - now % window_seconds, tz=datetime.UTC
-    )
-    key = salted_hmac(f"booking.{scope}", subject, algorithm="sha256").hexdigest()
+    rows = [
+        (
+            salted_hmac(
+                f"booking.{event.scope}", event.subject, algorithm="sha256"
+            ).hexdigest(),
+            datetime.datetime.fromtimestamp(
+                now - now % event.window_seconds, tz=datetime.UTC
+            ),
+        )
+        for event in events
+    ]
     table = RateLimitCounter._meta.db_table
-    # One statement, so concurrent posts from one client cannot both read "4".
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (key, window_start) "
-            f"DO UPDATE SET count = {table}.count + 1 RETURNING count",
-            [key, window_start],
+            f"INSERT INTO {table} (key, window_start, count) VALUES "
+            + ", ".join(["(%s, %s, 1)"] * len(rows))
+            + f" ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count"
+            " + 1 RETURNING key, window_start, count",
+            [value for row in rows for value in row],
         )
-        (count,) = cursor.fetchone()
-    return count
+        counts = {(key, start): count for key, start, count in cursor.fetchall()}
+    return [counts[row] for row in rows]
 
 
-def spend(*, scope: str, subject: str, limit: int | None = None) -> None:
-    """Count one attempt for `subject` in the current BOOKING_RATE_LIMIT_WINDOW;
-    raise RateLimited past `limit` (default BOOKING_RATE_LIMIT)."""
-    count = hit(
-        scope=scope,
-        subject=subject,
-        window_seconds=settings.BOOKING_RATE_LIMIT_WINDOW,
+def spend(
+    *, scope: str, subject: str, limit: int | None = None, also: tuple[Event, ...] = ()
+) -> list[int]:
+    """Count one attempt for `subject` in the current BOOKING_RATE_LIMIT_WINDOW,
+    and each of `also` in the same statement; raise RateLimited past `limit`
+    (default BOOKING_RATE_LIMIT). Return the counts of `also`."""
+    attempts, *counts = hit(
+        Event(scope, subject, settings.BOOKING_RATE_LIMIT_WINDOW), *also
     )
-    if count > (settings.BOOKING_RATE_LIMIT if limit is None else limit):
+    if attempts > (settings.BOOKING_RATE_LIMIT if limit is None else limit):
         raise RateLimited
+    return counts
 
 
 def lock_until_commit(*keys: str) -> None:

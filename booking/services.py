@@ -23,6 +23,7 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 MIN_RETENTION_DAYS = 30
 ACKNOWLEDGMENT_WINDOW = datetime.timedelta(days=1)
 REFERENCE_UNIQUE = "booking_appointmentrequest_reference_key"
+FORM_TOKEN_UNIQUE = "booking_appointmentrequest_form_token_key"
 
 
 class AlreadySubmitted(Exception):
@@ -55,8 +56,8 @@ def _same_details(appointment_request: AppointmentRequest, patient: dict) -> boo
     return True
 
 
-class _ReferenceTaken(Exception):
-    pass
+class _Conflict(Exception):
+    """A concurrent post stored this reference, or this form, first."""
 
 
 def appointment_request_submit(
@@ -77,8 +78,12 @@ def appointment_request_submit(
     3. duplicate: the identical request sent again under a new token within
        AppointmentRequest.DUPLICATE_WINDOW returns the earlier one (that new
        token is not stored, so its own replays are checked as duplicates too).
-    4. create, audited; the acknowledgment is withheld once the address has had
-       BOOKING_ACKNOWLEDGMENTS_PER_DAY today.
+    4. create, audited, its emails queued; the acknowledgment is withheld once
+       the address has had BOOKING_ACKNOWLEDGMENTS_PER_DAY today.
+
+    Concurrent posts of one form: the first to store its row wins; the others
+    wait for it at the unique form token, are rolled back whole (nothing they
+    counted stays counted) and start again, finding it as their replay.
 
     `patient` is exactly AppointmentRequest.PATIENT_FIELDS.
     """
@@ -94,19 +99,17 @@ def appointment_request_submit(
                 source_article=source_article,
                 patient=patient,
             )
-        except _ReferenceTaken:
-            # Rolled back whole (so nothing was counted twice); draw another code.
+        except _Conflict:
+            # Rolled back whole, so nothing was counted twice: with another
+            # code, or finding the other post's row as this form's replay.
             continue
-    raise RuntimeError("Could not allocate a unique booking reference.")
+    raise RuntimeError("Could not store the request: five conflicting posts.")
 
 
 @transaction.atomic
 def _submit(
     *, reference, client_ip, form_token, source_path, source_article, patient
 ) -> AppointmentRequest:
-    # Concurrent posts of one form wait here for each other, so the lookup below
-    # sees the first one's row and only one is ever created.
-    ratelimit.lock_until_commit(f"booking.form_token:{form_token}")
     # One query finds both this form's row (a replay) and any duplicate.
     earlier = list(
         AppointmentRequest.objects.submitted_before(
@@ -119,17 +122,23 @@ def _submit(
             return replay
         raise AlreadySubmitted(replay)
 
-    ratelimit.spend(scope="post", subject=client_ip or "unknown")
-
+    client = client_ip or "unknown"
     resent_since = timezone.now() - AppointmentRequest.DUPLICATE_WINDOW
     for candidate in earlier:
         if candidate.created_at >= resent_since and _same_details(candidate, patient):
+            ratelimit.spend(scope="post", subject=client)
             return candidate  # the same request, sent again from a new form
 
-    acknowledgments = ratelimit.hit(
-        scope="acknowledgment",
-        subject=patient["email"].lower(),
-        window_seconds=int(ACKNOWLEDGMENT_WINDOW.total_seconds()),
+    (acknowledgments,) = ratelimit.spend(
+        scope="post",
+        subject=client,
+        also=(
+            ratelimit.Event(
+                "acknowledgment",
+                patient["email"].lower(),
+                int(ACKNOWLEDGMENT_WINDOW.total_seconds()),
+            ),
+        ),
     )
     appointment_request = AppointmentRequest(
         reference=reference,
@@ -170,8 +179,8 @@ def violated_constraint(error: IntegrityError) -> str | None:
 def _raise_for_violation(error: IntegrityError):
     """Turn a constraint the database refused into what the caller can act on."""
     name = violated_constraint(error)
-    if name == REFERENCE_UNIQUE:
-        raise _ReferenceTaken from error
+    if name in (REFERENCE_UNIQUE, FORM_TOKEN_UNIQUE):
+        raise _Conflict from error
     for constraint in AppointmentRequest._meta.constraints:
         if constraint.name == name:
             raise ValidationError(constraint.get_violation_error_message()) from error
