@@ -193,16 +193,14 @@ def appointment_set_status(
 
 def _tell(appointment: Appointment, change: str, entry: AuditEntry, *, by_patient):
     """Email the patient about a move or cancellation (and the clinic, when the
-    patient made it) once the transaction commits; the audit entry's id keys
-    the messages, so each change is told once however often the task runs."""
-    transaction.on_commit(
-        lambda: send_change_notices.enqueue(
-            appointment_id=appointment.pk,
-            change=change,
-            change_id=entry.pk,
-            tell_clinic=by_patient,
-        ),
-        robust=True,
+    patient made it) once the transaction commits (the task is queued in it:
+    booking.tasks); the audit entry's id keys the messages, so each change is
+    told once however often the task runs."""
+    send_change_notices.enqueue(
+        appointment_id=appointment.pk,
+        change=change,
+        change_id=entry.pk,
+        tell_clinic=by_patient,
     )
 
 

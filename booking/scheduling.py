@@ -251,11 +251,7 @@ def _booked(appointment: Appointment, *, actor, ip_address) -> None:
         actor=actor,
         ip_address=ip_address,
     )
-    # robust: a queue hiccup must not turn a booked time into an error page.
-    transaction.on_commit(
-        lambda: send_appointment_emails_task.enqueue(appointment_id=appointment.pk),
-        robust=True,
-    )
+    send_appointment_emails_task.enqueue(appointment_id=appointment.pk)
 
 
 def available_slots(

@@ -162,12 +162,7 @@ def _submit(
     except IntegrityError as error:
         _raise_for_violation(error)
     audit.record(action=AuditEntry.Action.CREATED, records=[appointment_request])
-    # robust: a queue hiccup must not turn a saved booking into an error page;
-    # `manage.py send_pending_booking_emails` picks up anything left unsent.
-    transaction.on_commit(
-        lambda: send_request_emails_task.enqueue(request_id=appointment_request.pk),
-        robust=True,
-    )
+    send_request_emails_task.enqueue(request_id=appointment_request.pk)
     return appointment_request
 
 

@@ -1,3 +1,13 @@
+"""The booking emails and offers, run by the task worker (django.tasks with
+the database backend).
+
+Each task is queued inside the transaction of the write that causes it, not
+after its commit: the queue is a table of the same database, so the task
+exists exactly when its booking, cancellation or move does. The worker cannot
+see it before the commit, and no crash between commit and queueing can lose
+it (booking.periodic still sweeps up emails left unsent for other reasons).
+"""
+
 import logging
 
 from django.tasks import task

@@ -255,7 +255,7 @@ def time_freed(appointment: Appointment) -> None:
 
     Called inside the transaction that cancels or moves it, before its times
     change; the offers go out from the task worker once that transaction
-    commits.
+    commits (the task is queued in it: booking.tasks).
     """
     # Read now: a move changes the times on this same object afterwards.
     starts_at, blocked_until = appointment.starts_at, appointment.blocked_until
@@ -266,8 +266,7 @@ def time_freed(appointment: Appointment) -> None:
         "starts_at": starts_at.astimezone(datetime.UTC).isoformat(),
         "blocked_until": blocked_until.astimezone(datetime.UTC).isoformat(),
     }
-    # robust: a queue hiccup must not undo the patient's cancellation.
-    transaction.on_commit(lambda: offer_freed_time.enqueue(**arguments), robust=True)
+    offer_freed_time.enqueue(**arguments)
 
 
 @task()

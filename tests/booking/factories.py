@@ -5,6 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from booking.forms import issue_form_token
 from booking.models import AppointmentRequest, Treatment
@@ -91,3 +92,9 @@ def form_data(treatment: Treatment | None = None, **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def queued(task) -> list[dict]:
+    """The keyword arguments of each run of `task` waiting for the worker."""
+    waiting = DBTaskResult.objects.ready().filter(task_path=task.module_path)
+    return [result.args_kwargs["kwargs"] for result in waiting.order_by("enqueued_at")]

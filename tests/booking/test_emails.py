@@ -28,11 +28,8 @@ CANARY = {
 }
 
 
-def book(client, treatment, capture):
-    with capture(execute=True):
-        response = client.post(
-            "/book/request/", form_data(treatment=treatment, **CANARY)
-        )
+def book(client, treatment):
+    response = client.post("/book/request/", form_data(treatment=treatment, **CANARY))
     assert response.status_code == 302
     return AppointmentRequest.objects.get()
 
@@ -42,10 +39,9 @@ def test_patient_and_clinic_get_one_email_each_without_phi_in_subjects(
     treatment,
     mailoutbox,
     run_worker,
-    django_capture_on_commit_callbacks,
     settings,
 ):
-    appointment_request = book(client, treatment, django_capture_on_commit_callbacks)
+    appointment_request = book(client, treatment)
     assert mailoutbox == []  # nothing is sent inside the request
     run_worker()
     assert len(mailoutbox) == 2
@@ -69,9 +65,9 @@ def test_patient_and_clinic_get_one_email_each_without_phi_in_subjects(
 
 
 def test_duplicate_tasks_send_each_email_once(
-    client, treatment, mailoutbox, run_worker, django_capture_on_commit_callbacks
+    client, treatment, mailoutbox, run_worker
 ):
-    appointment_request = book(client, treatment, django_capture_on_commit_callbacks)
+    appointment_request = book(client, treatment)
     send_request_emails.enqueue(request_id=appointment_request.pk)
     send_request_emails.enqueue(request_id=appointment_request.pk)
     run_worker()
@@ -87,11 +83,10 @@ def test_mail_server_down_then_back_sends_once_it_returns(
     mailoutbox,
     run_worker,
     mail_down,
-    django_capture_on_commit_callbacks,
     caplog,
 ):
     caplog.set_level(logging.DEBUG)
-    appointment_request = book(client, treatment, django_capture_on_commit_callbacks)
+    appointment_request = book(client, treatment)
     # The patient saw the confirmation while mail is down.
     page = client.get("/book/done/")
     assert page.status_code == 200
@@ -189,14 +184,13 @@ def test_a_refused_patient_address_does_not_hold_up_the_clinic_email(
 
 
 def test_the_acknowledgment_carries_none_of_the_typed_text(
-    client, treatment, mailoutbox, run_worker, django_capture_on_commit_callbacks
+    client, treatment, mailoutbox, run_worker
 ):
     lure = "Sam. Pay your deposit at https://evil.example/pay"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/book/request/",
-            form_data(treatment=treatment, first_name=lure, last_name="X\nBcc: y"),
-        )
+    response = client.post(
+        "/book/request/",
+        form_data(treatment=treatment, first_name=lure, last_name="X\nBcc: y"),
+    )
     assert response.status_code == 302
     run_worker()
     patient = next(m for m in mailoutbox if m.to == ["maria@example.com"])

@@ -6,7 +6,7 @@ import uuid
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from booking import audit
@@ -20,11 +20,13 @@ from booking.services import (
     appointment_request_update,
     appointment_requests_anonymize_expired,
 )
+from booking.tasks import send_request_emails
 from tests.booking.factories import (
     AppointmentRequestFactory,
     TreatmentFactory,
     UserFactory,
     next_open_day,
+    queued,
 )
 
 pytestmark = pytest.mark.django_db
@@ -58,16 +60,24 @@ def submit(patient, *, client_ip="192.0.2.1", form_token=None, **overrides):
 # --- submit: replay, rate limit, duplicate, create ---------------------------
 
 
-def test_submit_stores_the_request_audited_with_its_emails_queued(
-    patient, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks() as callbacks:
-        appointment_request = submit(patient)
+def test_submit_stores_the_request_audited_with_its_emails_queued(patient):
+    appointment_request = submit(patient)
     assert appointment_request.reference.startswith("MS-")
     assert appointment_request.status == AppointmentRequest.Status.NEW
-    assert len(callbacks) == 1
+    assert queued(send_request_emails) == [{"request_id": appointment_request.pk}]
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.actor, entry.changes) == ("created", None, {})
+
+
+def test_the_email_task_is_queued_with_the_request_or_not_at_all(patient):
+    """Inside the request's own transaction, not after its commit: no crash
+    between the two can leave a request without its emails (booking.tasks)."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        submit(patient)
+        assert len(queued(send_request_emails)) == 1  # before any commit
+        raise RuntimeError("the transaction fails after the submit")
+    assert queued(send_request_emails) == []
+    assert not AppointmentRequest.objects.exists()
 
 
 def test_submit_takes_exactly_the_patient_fields(patient):

@@ -26,7 +26,7 @@ from booking.ratelimit import RateLimited
 from booking.scheduling import appointment_book
 from booking.views.waitlist import JOINED_KEY
 from tests.booking import test_scheduling
-from tests.booking.factories import TreatmentFactory
+from tests.booking.factories import TreatmentFactory, queued
 from tests.booking.test_journey import details
 from tests.booking.test_scheduling import MONDAY, NINE_AM, PATIENT, run_concurrently
 from tests.test_quality import (  # noqa: F401 - fixtures
@@ -121,9 +121,9 @@ def book(clinic, *, provider="ana", at=NINE_AM, treatment=None) -> Appointment:
     )
 
 
-def cancel(appointment, capture) -> None:
+def cancel(appointment) -> None:
     """Cancel as the manage page does: time_freed in the cancelling transaction."""
-    with capture(execute=True), transaction.atomic():
+    with transaction.atomic():
         Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
         waitlist.time_freed(appointment)
 
@@ -399,7 +399,7 @@ def test_only_times_starting_in_the_freed_interval_are_offered(clinic, mailoutbo
 
 
 def test_a_freed_hour_is_offered_to_a_shorter_treatments_waitlist(
-    clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks
+    clinic, mailoutbox, run_worker
 ):
     """Ana alone works; her 60-minute facial at 9:00 is cancelled. Nobody
     waits for a facial, but the laser (30 minutes plus 10) fits in that hour,
@@ -416,7 +416,7 @@ def test_a_freed_hour_is_offered_to_a_shorter_treatments_waitlist(
     run_worker()  # the booking's own emails
     mailoutbox.clear()
 
-    cancel(appointment, django_capture_on_commit_callbacks)
+    cancel(appointment)
     run_worker()
     assert emailed(mailoutbox) == ["laser@example.com"]
     assert "Monday, December 7, 2026 at 9:00 AM (EST)" in mailoutbox[0].body
@@ -482,7 +482,7 @@ def test_offers_go_in_join_order_to_the_first_few_only(clinic, mailoutbox, setti
 
 
 def test_a_cancellation_offers_its_time_by_email_once(
-    clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks, settings
+    clinic, mailoutbox, run_worker, settings
 ):
     entry = wait(clinic, first_name="Zelda", time_of_day="morning")
     wait(clinic, email="other@example.com", time_of_day="morning")
@@ -490,8 +490,8 @@ def test_a_cancellation_offers_its_time_by_email_once(
     run_worker()  # the booking's own emails
     mailoutbox.clear()
 
-    cancel(appointment, django_capture_on_commit_callbacks)
-    cancel(appointment, django_capture_on_commit_callbacks)  # freed twice
+    cancel(appointment)
+    cancel(appointment)  # freed twice
     run_worker()
     run_worker()
     assert emailed(mailoutbox) == ["zelda@example.com", "other@example.com"]
@@ -513,10 +513,10 @@ def test_a_cancellation_offers_its_time_by_email_once(
 
 
 def test_offers_wait_for_the_mail_server_and_go_once_it_is_back(
-    clinic, mailoutbox, mail_down, run_worker, django_capture_on_commit_callbacks
+    clinic, mailoutbox, mail_down, run_worker
 ):
     wait(clinic)
-    cancel(book(clinic), django_capture_on_commit_callbacks)
+    cancel(book(clinic))
     run_worker()
     assert mailoutbox == []
     mail_down.start()
@@ -525,12 +525,11 @@ def test_offers_wait_for_the_mail_server_and_go_once_it_is_back(
     assert emailed(mailoutbox).count("zelda@example.com") == 1
 
 
-def test_moving_an_appointment_offers_its_old_time(
-    clinic, mailoutbox, run_worker, django_capture_on_commit_callbacks
-):
+def test_moving_an_appointment_offers_its_old_time(clinic, mailoutbox, run_worker):
     wait(clinic)
     appointment = book(clinic)
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+    run_worker()  # the booking's own emails
+    with transaction.atomic():
         waitlist.time_freed(appointment)  # with the old time still loaded
         appointment.starts_at += 2 * HOUR
         appointment.blocked_until += 2 * HOUR
@@ -545,13 +544,14 @@ def test_moving_an_appointment_offers_its_old_time(
     assert "at 9:00 AM (EST)" in mailoutbox[0].body
 
 
-def test_a_time_in_the_past_is_not_offered(clinic, django_capture_on_commit_callbacks):
+def test_a_time_in_the_past_is_not_offered(clinic):
     wait(clinic)
     appointment = book(clinic)
     with time_machine.travel(NINE_AM + HOUR, tick=False):
-        with django_capture_on_commit_callbacks() as callbacks:
-            waitlist.time_freed(appointment)
-    assert callbacks == []
+        waitlist.time_freed(appointment)
+    assert queued(waitlist.offer_freed_time) == []
+    waitlist.time_freed(appointment)  # still ahead: offered
+    assert len(queued(waitlist.offer_freed_time)) == 1
 
 
 @pytest.mark.django_db(transaction=True)
