@@ -1,8 +1,8 @@
 """The periodic sweep for messages that are due by the clock, not by an event:
 reminders, "time to rebook?" emails, change notices that were not sent when
 the change was made, and expiring waitlist entries; and what a database outage
-left behind: tasks a dead worker left running, and bookings whose emails were
-never queued, put back in the queue.
+left behind: tasks a dead worker left running, and bookings whose email task
+was lost, put back in the queue.
 
 `manage.py queue_periodic_tasks` enqueues it (gunicorn starts that command in a
 loop; otherwise cron runs it). Every part sends each message once, so a
@@ -75,9 +75,9 @@ def requeue_unsent_booking_emails() -> int:
     BOOKING_EMAIL_GRACE_SECONDS ago that are still unsent, with nobody sending
     them and no task of theirs queued or running; how many bookings.
 
-    Their task was never queued (the database went away between the
-    booking's commit and the enqueue) or was lost (the worker could record
-    neither a retry nor the end). A task that gave up after
+    Their task was lost: the worker could record neither a retry nor the
+    end, or someone removed it from the queue. (Never queued is no longer
+    possible: a booking's task is queued in the booking's own transaction.) A task that gave up after
     BOOKING_EMAIL_MAX_ATTEMPTS is not restarted, so a refused address is not
     tried forever; the operator's command can.
     """
