@@ -75,9 +75,10 @@ def requeue_unsent_booking_emails() -> int:
     BOOKING_EMAIL_GRACE_SECONDS ago that are still unsent, with nobody sending
     them and no task of theirs queued or running; how many bookings.
 
-    Their task was lost: the worker could record neither a retry nor the
-    end, or someone removed it from the queue. (Never queued is no longer
-    possible: a booking's task is queued in the booking's own transaction.) A task that gave up after
+    Their task was lost (the worker could record neither a retry nor the
+    end, or someone removed it from the queue), or the row was written
+    without one (a shell, an import): a booking made through the site has
+    its task queued in its own transaction. A task that gave up after
     BOOKING_EMAIL_MAX_ATTEMPTS is not restarted, so a refused address is not
     tried forever; the operator's command can.
     """

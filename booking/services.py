@@ -56,6 +56,13 @@ def _same_details(appointment_request: AppointmentRequest, patient: dict) -> boo
     return True
 
 
+def _replayed(replay: AppointmentRequest, patient: dict) -> AppointmentRequest:
+    """This form's stored request, if sent again with the same details."""
+    if _same_details(replay, patient):
+        return replay
+    raise AlreadySubmitted(replay)
+
+
 class _Conflict(Exception):
     """A concurrent post stored this reference, or this form, first."""
 
@@ -81,9 +88,12 @@ def appointment_request_submit(
     4. create, audited, its emails queued; the acknowledgment is withheld once
        the address has had BOOKING_ACKNOWLEDGMENTS_PER_DAY today.
 
-    Concurrent posts of one form: the first to store its row wins; the others
-    wait for it at the unique form token, are rolled back whole (nothing they
-    counted stays counted) and start again, finding it as their replay.
+    Concurrent posts of one form (a double click): the first to store its row
+    wins. The others wait for it (at the client's rate-limit counter, or at the
+    unique form token), are rolled back whole, so nothing they counted stays
+    counted, and find its row as their replay: when the INSERT conflicts, by
+    starting again; when the count they made took the client over the limit,
+    by looking the token up once more.
 
     `patient` is exactly AppointmentRequest.PATIENT_FIELDS.
     """
@@ -103,7 +113,12 @@ def appointment_request_submit(
             # Rolled back whole, so nothing was counted twice: with another
             # code, or finding the other post's row as this form's replay.
             continue
-    raise RuntimeError("Could not store the request: five conflicting posts.")
+        except ratelimit.RateLimited:
+            replay = AppointmentRequest.objects.filter(form_token=form_token).first()
+            if replay is None:
+                raise
+            return _replayed(replay, patient)
+    raise RuntimeError("Could not allocate a unique booking reference.")
 
 
 @transaction.atomic
@@ -118,9 +133,7 @@ def _submit(
     )
     replay = next((r for r in earlier if r.form_token == form_token), None)
     if replay is not None:
-        if _same_details(replay, patient):
-            return replay
-        raise AlreadySubmitted(replay)
+        return _replayed(replay, patient)
 
     client = client_ip or "unknown"
     resent_since = timezone.now() - AppointmentRequest.DUPLICATE_WINDOW

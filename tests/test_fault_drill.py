@@ -254,7 +254,7 @@ def site(postgres, smtp):
         "RUN_TASK_WORKER": "1",
         # Short so that the drill sees what the outage left recovered: the
         # sweep every 2 s re-queues a task running for 5 s, and queues the
-        # emails of a booking stored 3 s ago with no task (its enqueue failed).
+        # emails of a booking stored 3 s ago with no task (one lost).
         "PERIODIC_TASKS_SECONDS": "2",
         # Below the claim lease only to keep the drill short: a task run again
         # while a dead run's claim lives skips that email, and the sweep

@@ -180,7 +180,9 @@ class AppointmentRequestQuerySet(models.QuerySet):
         working from statistics older than the latest requests read every
         recent request, or every one for the treatment, on each post
         (PERFORMANCE.md 14). As it is, only the form token and the address's
-        index (request_email) can serve it.
+        index (request_email) can serve it. It reads all of the address's
+        requests still new, of any age: few while staff work them; should
+        someone pile many on one address, only that address's posts slow down.
         """
         return self.filter(
             models.Q(form_token=form_token)

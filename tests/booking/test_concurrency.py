@@ -66,6 +66,17 @@ def test_ten_concurrent_submissions_of_one_form_are_stored_once(settings):
     assert DBTaskResult.objects.count() == 1
 
 
+def test_a_double_click_at_the_rate_limit_is_answered_as_one_stored_request(settings):
+    """The copies wait for the first at the client's counter and count past the
+    limit; each is rolled back and answered as the first one's replay, not
+    refused (which the patient would see, though the request was stored)."""
+    settings.BOOKING_RATE_LIMIT = 1
+    results = submit_all([form_data()] * 4)
+    assert [status for status, _ in results] == [302] * 4
+    assert len({reference for _, reference in results}) == 1
+    assert AppointmentRequest.objects.count() == 1
+
+
 def test_concurrent_posts_from_one_client_stop_exactly_at_the_rate_limit(settings):
     settings.BOOKING_RATE_LIMIT = 5
     payloads = [form_data(email=f"burst{n}@example.com") for n in range(20)]

@@ -1,7 +1,6 @@
 """The periodic sweep queues the emails of bookings whose own task was never
-queued (the database went away between the booking's commit and the
-enqueue) or was lost, with a frozen clock; never those a task or a claim is
-already on, nor ones that gave up."""
+queued (rows written without the site's services) or was lost, with a frozen
+clock; never those a task or a claim is already on, nor ones that gave up."""
 
 import datetime
 
