@@ -455,7 +455,6 @@ def test_a_booking_post_makes_eight_queries(client, treatment):
     again whether the treatment exists, an advisory lock per form token (the
     unique token now settles concurrent posts) and the two counters apart.
     The confirmation page is named by a signed cookie, not a new session."""
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from tests.booking.factories import form_data
